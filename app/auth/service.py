@@ -1,0 +1,160 @@
+"""Credentials: issuing, revoking and checking API keys; who is calling (the Principal)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from app.auth.enums import API_KEY_ROLES, Role
+from app.auth.models import ApiKey
+from app.db import transaction, utcnow
+from app.errors import NotFound, Unauthorized, Unprocessable
+from app.extensions import db
+
+KEY_PREFIX = "fwt_"
+# last_used_at is a hint for operators, not an audit log: write it at most this often.
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+_last_used_written: dict[int, float] = {}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused a change, as written in audit events."""
+
+    role: str
+    id: str
+
+
+SYSTEM = Actor("system", "fuwutong")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request and the tenant it belongs to."""
+
+    role: Role
+    credential_id: int
+    brand_id: int | None = None
+    dealer_id: int | None = None
+    installer_id: int | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """Name the caller for audit events: the owner, then the credential used."""
+        owner = {
+            Role.BRAND: self.brand_id,
+            Role.DEALER: self.dealer_id,
+            Role.INSTALLER: self.installer_id,
+        }.get(self.role)
+        label = (
+            f"{owner}/key:{self.credential_id}"
+            if owner is not None
+            else f"key:{self.credential_id}"
+        )
+        return Actor(str(self.role), label)
+
+
+def hash_key(raw_key: str) -> str:
+    """Return the stored form of a raw key."""
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def create_api_key(
+    *,
+    role: Role,
+    name: str,
+    brand_id: int | None = None,
+    dealer_id: int | None = None,
+    raw_key: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Issue a key for a role and owner; the raw key is returned once and never stored."""
+    from app.network.service import get_brand, get_dealer
+
+    role = Role(role)
+    if role not in API_KEY_ROLES:
+        raise Unprocessable(
+            f"API keys cannot be issued for role {role}.", fields={"role": ["invalid"]}
+        )
+    owners = {"brand_id": brand_id, "dealer_id": dealer_id}
+    needed = {Role.BRAND: "brand_id", Role.DEALER: "dealer_id"}.get(role)
+    for field, value in owners.items():
+        if field == needed and value is None:
+            raise Unprocessable(f"A {role} key needs {field}.", fields={field: ["required"]})
+        if field != needed and value is not None:
+            raise Unprocessable(f"A {role} key takes no {field}.", fields={field: ["not allowed"]})
+    if brand_id is not None:
+        get_brand(brand_id)
+    if dealer_id is not None:
+        get_dealer(dealer_id)
+    raw_key = raw_key or KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name,
+        role=role,
+        brand_id=brand_id,
+        dealer_id=dealer_id,
+        prefix=raw_key[:12],
+        key_hash=hash_key(raw_key),
+    )
+    db.session.add(key)
+    db.session.flush()
+    return key, raw_key
+
+
+def list_api_keys() -> list[ApiKey]:
+    """List every key, newest first."""
+    return list(db.session.scalars(select(ApiKey).order_by(ApiKey.id.desc())))
+
+
+def revoke_api_key(key_id: int) -> ApiKey:
+    """Revoke a key; revoking twice keeps the first revocation time."""
+    key = db.session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"API key {key_id} not found.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+    return key
+
+
+def authenticate_bearer(token: str) -> Principal:
+    """Return the principal of a bearer credential, or raise Unauthorized."""
+    return authenticate_api_key(token)
+
+
+def authenticate_api_key(raw_key: str) -> Principal:
+    """Return the principal of a raw key, or raise Unauthorized."""
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw_key)))
+    if key is None or key.revoked_at is not None:
+        raise Unauthorized(
+            "The API key is unknown or revoked.",
+            code="invalid_credentials",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    _touch(key)
+    return Principal(
+        role=Role(key.role), credential_id=key.id, brand_id=key.brand_id, dealer_id=key.dealer_id
+    )
+
+
+def _touch(key: ApiKey) -> None:
+    now = utcnow()
+    recent = _last_used_written.get(key.id)
+    if recent is not None and time.monotonic() - recent < _LAST_USED_RESOLUTION.total_seconds():
+        return
+    if key.last_used_at is not None and now - key.last_used_at < _LAST_USED_RESOLUTION:
+        return
+    _last_used_written[key.id] = time.monotonic()
+    with transaction():
+        db.session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key.id)
+            .where(
+                (ApiKey.last_used_at.is_(None))
+                | (ApiKey.last_used_at < now - _LAST_USED_RESOLUTION)
+            )
+            .values(last_used_at=now)
+        )

@@ -1,0 +1,1 @@
+"""Demo data: a deterministic Shanghai metro with brands, dealers, installers and jobs."""

@@ -1,0 +1,52 @@
+"""`flask demo seed|reset`: the demo metro."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+
+from app.db import transaction
+from app.demo import service as demo
+
+demo_cli = AppGroup("demo", help="Load or reset the demo metro (Shanghai).")
+
+
+def _seed(seed: int) -> None:
+    def progress(items: Iterator[Any]) -> Iterator[Any]:
+        with click.progressbar(list(items), label="jobs", show_pos=True) as bar:
+            yield from bar
+
+    with transaction():
+        click.echo("creating brands, dealers, service areas and installers …")
+        keys = demo.seed(seed=seed, progress=progress)
+    click.echo("demo API keys (demo data only):")
+    for who, key in keys.items():
+        if not who.startswith("dealer ") or who.startswith("dealer 1 "):
+            click.echo(f"  {who:<28} {key}")
+    click.echo("  dealer N                     fwt_demo_dealer_N  (N = 1 … 20)")
+
+
+@demo_cli.command("seed")
+@click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same data)")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data")
+def seed_command(seed: int, if_empty: bool) -> None:
+    """Create the demo metro: 3 brands, 20 dealers, 100 installers, 500 jobs."""
+    if not demo.is_empty():
+        if if_empty:
+            click.echo("database already has data; demo seed skipped")
+            return
+        raise click.ClickException("The database already has data; use `flask demo reset`.")
+    _seed(seed)
+
+
+@demo_cli.command("reset")
+@click.option("--seed", default=2026, show_default=True)
+@click.confirmation_option(prompt="Delete ALL data and load the demo again?")
+def reset_command(seed: int) -> None:
+    """Delete all data and load the demo again."""
+    with transaction():
+        demo.reset()
+    _seed(seed)

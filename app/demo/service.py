@@ -1,0 +1,397 @@
+"""Build the demo metro: 3 brands, 20 dealers, 100 installers, 500 jobs across the lifecycle."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from shapely.geometry import Point, Polygon
+from sqlalchemy import select
+
+from app.auth.enums import Role
+from app.auth.service import SYSTEM, Actor, create_api_key
+from app.db import Base
+from app.extensions import db
+from app.geo.geocoding import OfflineGazetteer
+from app.jobs import service as jobs
+from app.jobs.enums import JobKind, JobStatus
+from app.jobs.models import Job
+from app.network import service as network
+from app.network.models import Brand, BrandDealer, Dealer, Installer
+
+CENTER = (31.23, 121.47)
+TIMEZONE = "Asia/Shanghai"
+DEMO_ADMIN_KEY = "fwt_demo_admin"
+
+
+@dataclass(frozen=True)
+class BrandSpec:
+    code: str
+    name: str
+    category: str
+    skills: dict[str, list[str]]  # job kind -> required skills
+
+
+BRANDS = [
+    BrandSpec(
+        "oakline",
+        "Oakline Doors 橡木门业",
+        "door",
+        {
+            "delivery": ["delivery"],
+            "install": ["door_install"],
+            "delivery_install": ["delivery", "door_install"],
+            "repair": ["door_install"],
+        },
+    ),
+    BrandSpec(
+        "nordhaus",
+        "Nordhaus Furniture 北屋家具",
+        "furniture",
+        {
+            "delivery": ["delivery"],
+            "install": ["furniture_assembly"],
+            "delivery_install": ["delivery", "furniture_assembly"],
+            "repair": ["furniture_assembly"],
+        },
+    ),
+    BrandSpec(
+        "zhiyun",
+        "Zhiyun Appliances 智云电器",
+        "appliance",
+        {
+            "delivery": ["delivery"],
+            "install": ["appliance_install", "electrical"],
+            "delivery_install": ["delivery", "appliance_install"],
+            "repair": ["appliance_install", "electrical"],
+        },
+    ),
+]
+SKILL_SETS = [
+    ["delivery", "door_install"],
+    ["delivery", "furniture_assembly"],
+    ["delivery", "appliance_install", "electrical"],
+    ["door_install", "furniture_assembly"],
+    ["delivery", "appliance_install", "plumbing"],
+    ["delivery", "door_install", "furniture_assembly", "appliance_install", "electrical"],
+]
+DEALER_NAMES = [
+    "静安安装服务",
+    "徐汇家居服务",
+    "浦东送装中心",
+    "长宁快装",
+    "虹口到家",
+    "杨浦匠心安装",
+    "普陀家装服务",
+    "闵行送装",
+    "宝山安装中心",
+    "黄浦上门服务",
+    "陆家嘴家居",
+    "张江安装",
+    "金桥送装",
+    "莘庄安装服务",
+    "五角场到家",
+    "中山公园快装",
+    "徐家汇匠人",
+    "真如送装",
+    "世纪公园安装",
+    "外滩家居服务",
+]
+FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "磊",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "霞",
+    "平",
+]
+STATUS_MIX = [
+    (JobStatus.CREATED, 70),
+    (JobStatus.ASSIGNED, 95),
+    (JobStatus.SCHEDULED, 80),
+    (JobStatus.DISPATCHED, 25),
+    (JobStatus.EN_ROUTE, 10),
+    (JobStatus.ON_SITE, 10),
+    (JobStatus.IN_PROGRESS, 15),
+    (JobStatus.COMPLETED, 140),
+    (JobStatus.FAILED, 15),
+    (JobStatus.CANCELLED, 40),
+]
+# The path each final status is reached by (failed visits go back to assigned).
+PATHS = {
+    JobStatus.CREATED: [],
+    JobStatus.ASSIGNED: [JobStatus.ASSIGNED],
+    JobStatus.SCHEDULED: [JobStatus.ASSIGNED, JobStatus.SCHEDULED],
+    JobStatus.DISPATCHED: [JobStatus.ASSIGNED, JobStatus.SCHEDULED, JobStatus.DISPATCHED],
+}
+_VISIT = [
+    JobStatus.ASSIGNED,
+    JobStatus.SCHEDULED,
+    JobStatus.DISPATCHED,
+    JobStatus.EN_ROUTE,
+    JobStatus.ON_SITE,
+    JobStatus.IN_PROGRESS,
+]
+PATHS.update(
+    {
+        JobStatus.EN_ROUTE: _VISIT[:4],
+        JobStatus.ON_SITE: _VISIT[:5],
+        JobStatus.IN_PROGRESS: _VISIT,
+        JobStatus.COMPLETED: [*_VISIT, JobStatus.COMPLETED],
+        JobStatus.FAILED: [*_VISIT[:5], JobStatus.FAILED, JobStatus.ASSIGNED],
+        JobStatus.CANCELLED: [JobStatus.ASSIGNED, JobStatus.CANCELLED],
+    }
+)
+
+
+def _km_to_deg(lat: float, north_km: float, east_km: float) -> tuple[float, float]:
+    return north_km / 111.32, east_km / (111.32 * math.cos(math.radians(lat)))
+
+
+def area_polygon(rng: random.Random, lat: float, lon: float, radius_km: float) -> Polygon:
+    """Draw an irregular star-shaped service area (30 vertices) around a centre."""
+    radii = [radius_km * (0.75 + 0.4 * rng.random()) for _ in range(30)]
+    smooth = [(radii[i - 1] + 2 * radii[i] + radii[(i + 1) % 30]) / 4 for i in range(30)]
+    ring = []
+    for i, r in enumerate(smooth):
+        angle = 2 * math.pi * i / 30
+        dlat, dlon = _km_to_deg(lat, r * math.sin(angle), r * math.cos(angle))
+        ring.append((round(lon + dlon, 6), round(lat + dlat, 6)))
+    return Polygon(ring)
+
+
+def demo_keys(brands: list[Brand], dealers: list[Dealer]) -> dict[str, str]:
+    """Name the deterministic demo keys (documented in the README; demo data only)."""
+    keys = {"admin": DEMO_ADMIN_KEY}
+    keys.update({f"brand {b.code}": f"fwt_demo_brand_{b.code}" for b in brands})
+    keys.update({f"dealer {d.id} {d.name}": f"fwt_demo_dealer_{d.id}" for d in dealers})
+    return keys
+
+
+def is_empty() -> bool:
+    """Tell whether the database has no brands yet."""
+    return db.session.scalar(select(Brand.id).limit(1)) is None
+
+
+def reset() -> None:
+    """Delete every row of every table."""
+    for table in reversed(Base.metadata.sorted_tables):
+        db.session.execute(table.delete())
+
+
+def seed(
+    *,
+    seed: int = 2026,
+    now: datetime | None = None,
+    progress: Callable[[Iterator[Any]], Iterator[Any]] = iter,
+) -> dict[str, str]:
+    """Create the demo metro and return the demo API keys."""
+    rng = random.Random(seed)
+    now = now or datetime.now(UTC)
+    brands = [network.create_brand(name=b.name, code=b.code) for b in BRANDS]
+    dealers, areas = _dealers(rng)
+    for brand, spec in zip(brands, BRANDS, strict=True):
+        for dealer in rng.sample(dealers, 12):
+            network.authorize_dealer(brand, dealer, [spec.category, "other"])
+    installers = _installers(rng, dealers, areas, now)
+    keys = demo_keys(brands, dealers)
+    create_api_key(role=Role.ADMIN, name="demo admin", raw_key=DEMO_ADMIN_KEY)
+    for brand in brands:
+        create_api_key(
+            role=Role.BRAND, name="demo", brand_id=brand.id, raw_key=f"fwt_demo_brand_{brand.code}"
+        )
+    for dealer in dealers:
+        create_api_key(
+            role=Role.DEALER,
+            name="demo",
+            dealer_id=dealer.id,
+            raw_key=f"fwt_demo_dealer_{dealer.id}",
+        )
+    _jobs(rng, brands, dealers, areas, installers, now, progress)
+    return keys
+
+
+def _dealers(rng: random.Random) -> tuple[list[Dealer], dict[int, Polygon]]:
+    dealers, areas = [], {}
+    for i, name in enumerate(DEALER_NAMES):
+        row, col = divmod(i, 5)
+        lat = 31.12 + row * 0.075 + rng.uniform(-0.02, 0.02)
+        lon = 121.36 + col * 0.065 + rng.uniform(-0.02, 0.02)
+        dealer = network.create_dealer(
+            name=name, timezone=TIMEZONE, phone=f"+8621{62000000 + i * 1111}"
+        )
+        polygon = area_polygon(rng, lat, lon, rng.uniform(7, 11))
+        network.set_service_area(dealer, polygon.__geo_interface__)
+        dealers.append(dealer)
+        areas[dealer.id] = polygon
+    return dealers, areas
+
+
+def _installers(
+    rng: random.Random, dealers: list[Dealer], areas: dict[int, Polygon], now: datetime
+) -> list[Installer]:
+    installers = []
+    for d_index, dealer in enumerate(dealers):
+        centre = areas[dealer.id].centroid
+        for i in range(5):
+            n = d_index * 5 + i
+            dlat, dlon = _km_to_deg(centre.y, rng.uniform(-3, 3), rng.uniform(-3, 3))
+            weekdays = [1, 2, 3, 4, 5] + ([6] if i % 2 else [7])
+            start = time(8) if i % 3 else time(9)
+            end = time(18) if i % 3 else time(19)
+            installer = network.create_installer(
+                dealer,
+                {
+                    "name": rng.choice(FAMILY) + "".join(rng.sample(GIVEN, 2)),
+                    "phone": f"+86139{10000000 + n * 7919 % 89999999:08d}",
+                    "skills": SKILL_SETS[(d_index + i) % len(SKILL_SETS)],
+                    "home_lat": round(centre.y + dlat, 6),
+                    "home_lon": round(centre.x + dlon, 6),
+                    "timezone": TIMEZONE,
+                    "max_jobs_per_day": rng.choice([4, 5, 6, 6, 8]),
+                    "shifts": [
+                        {"weekday": w, "start_time": start, "end_time": end} for w in weekdays
+                    ],
+                },
+            )
+            if rng.random() < 0.2:
+                day = (now + timedelta(days=rng.randint(1, 12))).replace(
+                    hour=0, minute=0, second=0, microsecond=0
+                )
+                network.add_time_off(
+                    installer,
+                    {
+                        "starts_at": day,
+                        "ends_at": day + timedelta(days=1),
+                        "reason": "年假 annual leave",
+                    },
+                )
+            installers.append(installer)
+    return installers
+
+
+def _jobs(
+    rng: random.Random,
+    brands: list[Brand],
+    dealers: list[Dealer],
+    areas: dict[int, Polygon],
+    installers: list[Installer],
+    now: datetime,
+    progress: Callable[[Iterator[Any]], Iterator[Any]],
+) -> None:
+    gazetteer = OfflineGazetteer()
+    streets = gazetteer.street_names()
+    statuses = [s for s, weight in STATUS_MIX for _ in range(weight)]
+    rng.shuffle(statuses)
+    authorized: dict[int, set[int]] = {b.id: set() for b in brands}
+    for link in db.session.scalars(select(BrandDealer)):
+        authorized[link.brand_id].add(link.dealer_id)
+    for n in progress(iter(range(len(statuses)))):
+        brand_index = n % len(brands)
+        brand, spec = brands[brand_index], BRANDS[brand_index]
+        kind = rng.choice([k.value for k in JobKind])
+        street_zh, street_en = rng.choice(streets)
+        number = rng.randint(1, 600)
+        address = (
+            f"上海市{street_zh}{number}号"
+            if rng.random() < 0.6
+            else f"{number} {street_en}, Shanghai"
+        )
+        created = now - timedelta(days=rng.uniform(0.2, 30))
+        actor = Actor("brand", f"{brand.id}/demo")
+        fields: dict[str, Any] = {
+            "external_id": f"{spec.code.upper()}-{2026_0000 + n}",
+            "category": spec.category,
+            "kind": kind,
+            "required_skills": spec.skills[kind],
+            "duration_minutes": rng.choice([30, 45, 60, 90, 120]),
+            "items": [
+                {
+                    "sku": f"{spec.code[:3].upper()}-{rng.randint(100, 999)}",
+                    "name": f"{spec.category} item",
+                    "quantity": rng.randint(1, 3),
+                }
+            ],
+            "consumer": {
+                "name": rng.choice(FAMILY) + rng.choice(GIVEN),
+                "phone": f"+86138{(n * 104729) % 100000000:08d}",
+                "locale": "zh-CN" if rng.random() < 0.8 else "en",
+            },
+            "address": address,
+            "timezone": TIMEZONE,
+            "requested_by": (created + timedelta(days=rng.randint(3, 14))).date(),
+            "notes": rng.choice(
+                [
+                    "",
+                    "",
+                    "电梯可用 lift available",
+                    "请提前电话联系 call ahead",
+                    "狗在家 dog at home",
+                ]
+            ),
+        }
+        job = jobs.create_job(brand.id, fields, actor)
+        job.created_at = created
+        job.events[0].occurred_at = created
+        target = statuses[n]
+        point = Point(job.lon, job.lat)
+        eligible = [
+            d for d in dealers if d.id in authorized[brand.id] and areas[d.id].covers(point)
+        ]
+        if not eligible:
+            continue
+        dealer = rng.choice(eligible)
+        crew = [
+            i
+            for i in installers
+            if i.dealer_id == dealer.id and set(job.required_skills) <= set(i.skills)
+        ]
+        moment = created
+        for step in PATHS[JobStatus(target)]:
+            moment += timedelta(hours=rng.uniform(0.5, 20))
+            if step is JobStatus.ASSIGNED:
+                job.dealer_id = dealer.id
+            if step is JobStatus.DISPATCHED:
+                if not crew:
+                    break
+                job.installer_id = rng.choice(crew).id
+            event = jobs.transition(
+                job, step, _actor(step, job, actor), payload=_payload(rng, step)
+            )
+            event.occurred_at = min(moment, now)
+        db.session.flush()
+
+
+def _actor(step: JobStatus, job: Job, brand_actor: Actor) -> Actor:
+    if step is JobStatus.ASSIGNED:
+        return SYSTEM
+    if step is JobStatus.SCHEDULED:
+        return Actor("consumer", f"job:{job.id}")
+    if step is JobStatus.DISPATCHED:
+        return Actor("dealer", f"{job.dealer_id}/demo")
+    if step is JobStatus.CANCELLED:
+        return brand_actor
+    return Actor("installer", f"{job.installer_id}/demo")
+
+
+def _payload(rng: random.Random, step: JobStatus) -> dict[str, Any]:
+    if step is JobStatus.FAILED:
+        return {"reason": rng.choice(["customer_absent", "site_not_ready", "needs_parts"])}
+    if step is JobStatus.CANCELLED:
+        return {"reason": "consumer changed their mind"}
+    return {}

@@ -1,0 +1,65 @@
+"""Service-area geometry: GeoJSON in, a validated shapely (Multi)Polygon out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.validation import explain_validity
+
+from app.errors import Unprocessable
+
+MAX_VERTICES = 20_000
+
+
+def _invalid(reason: str) -> Unprocessable:
+    return Unprocessable(
+        f"The service area is not a usable polygon: {reason}",
+        code="invalid_geometry",
+        fields={"geometry": [reason]},
+    )
+
+
+def parse_area(geojson: Any) -> Polygon | MultiPolygon:
+    """Validate a GeoJSON Polygon/MultiPolygon (or a Feature holding one) and return it."""
+    if isinstance(geojson, dict) and geojson.get("type") == "Feature":
+        geojson = geojson.get("geometry")
+    if not isinstance(geojson, dict) or geojson.get("type") not in {"Polygon", "MultiPolygon"}:
+        raise _invalid("expected a GeoJSON object of type Polygon or MultiPolygon")
+    try:
+        geometry = shape(geojson)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as error:
+        raise _invalid(f"malformed coordinates ({error})") from error
+    except shapely.errors.ShapelyError as error:
+        raise _invalid(f"malformed coordinates ({error})") from error
+    if geometry.is_empty:
+        raise _invalid("the geometry is empty")
+    coords = shapely.get_coordinates(geometry)
+    if len(coords) > MAX_VERTICES:
+        raise _invalid(f"too many vertices ({len(coords)} > {MAX_VERTICES})")
+    if not np.isfinite(coords).all():
+        raise _invalid("coordinates must be finite numbers")
+    lons, lats = coords[:, 0], coords[:, 1]
+    if (lons < -180).any() or (lons > 180).any():
+        raise _invalid("longitude outside [-180, 180] (GeoJSON order is [lon, lat])")
+    if (lats < -90).any() or (lats > 90).any():
+        raise _invalid("latitude outside [-90, 90] (GeoJSON order is [lon, lat])")
+    if not geometry.is_valid:
+        raise _invalid(explain_validity(geometry))
+    if geometry.area <= 0:
+        raise _invalid("the polygon has no area")
+    return geometry
+
+
+def to_geojson(geometry: Polygon | MultiPolygon) -> dict[str, Any]:
+    """Return a plain-JSON GeoJSON geometry."""
+    data = mapping(geometry)
+    return {"type": data["type"], "coordinates": _lists(data["coordinates"])}
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_lists(item) for item in value]
+    return float(value)

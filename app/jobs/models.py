@@ -1,0 +1,113 @@
+"""Jobs (a brand's order to deliver or install), their event log, and intake idempotency."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.scoping import tenant_scope
+from app.db import Base, utcnow
+from app.jobs.enums import JobStatus
+
+
+@tenant_scope(
+    brand=lambda p: Job.brand_id == p.brand_id,
+    dealer=lambda p: Job.dealer_id == p.dealer_id,
+    installer=lambda p: Job.installer_id == p.installer_id,
+)
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "external_id"),
+        Index("ix_jobs_brand_id_created_at", "brand_id", "created_at"),
+        Index("ix_jobs_dealer_id_status", "dealer_id", "status"),
+        Index("ix_jobs_installer_id_status", "installer_id", "status"),
+        Index("ix_jobs_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"))
+    external_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    required_skills: Mapped[list[Any]]
+    duration_minutes: Mapped[int]
+    items: Mapped[list[Any]]
+    consumer_name: Mapped[str] = mapped_column(String(120))
+    consumer_phone: Mapped[str] = mapped_column(String(20))
+    consumer_locale: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    location_source: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[date | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.CREATED)
+    dealer_id: Mapped[int | None] = mapped_column(ForeignKey("dealers.id", ondelete="RESTRICT"))
+    installer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("installers.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic lock: a concurrent change to the same job fails instead of being lost.
+    version: Mapped[int] = mapped_column(default=1)
+
+    events: Mapped[list[JobEvent]] = relationship(
+        back_populates="job", order_by="JobEvent.id", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def consumer(self) -> dict[str, str]:
+        return {
+            "name": self.consumer_name,
+            "phone": self.consumer_phone,
+            "locale": self.consumer_locale,
+        }
+
+    @property
+    def allowed_next(self) -> list[str]:
+        from app.jobs.service import allowed_next
+
+        return allowed_next(self.status)
+
+
+class JobEvent(Base):
+    """One entry of a job's append-only audit log."""
+
+    __tablename__ = "job_events"
+    __table_args__ = (Index("ix_job_events_job_id_id", "job_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    client_time: Mapped[datetime | None]
+    client_event_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    job: Mapped[Job] = relationship(back_populates="events")
+
+
+class IdempotencyRecord(Base):
+    """The first response to a brand's Idempotency-Key, replayed for retries of that request."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("brand_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response_body: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,224 @@
+"""Job rules: the one lifecycle state machine, intake, changes, cancellation, the event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, select
+
+from app.auth.scoping import get_visible, visible
+from app.auth.service import Actor, Principal
+from app.errors import Conflict
+from app.extensions import db
+from app.geo.geocoding import geocode_address
+from app.jobs.enums import JobStatus
+from app.jobs.models import Job, JobEvent
+
+S = JobStatus
+# The lifecycle (DESIGN.md). Every status change goes through transition() below.
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    S.CREATED: frozenset({S.ASSIGNED, S.CANCELLED}),
+    # back to created: the dealer declined and no other dealer can take it
+    S.ASSIGNED: frozenset({S.CREATED, S.SCHEDULED, S.CANCELLED}),
+    # back to assigned: the booking was cancelled
+    S.SCHEDULED: frozenset({S.ASSIGNED, S.DISPATCHED, S.CANCELLED}),
+    # back to scheduled: taken off the day plan (rescheduled or re-planned)
+    S.DISPATCHED: frozenset({S.SCHEDULED, S.EN_ROUTE, S.CANCELLED}),
+    S.EN_ROUTE: frozenset({S.ON_SITE, S.CANCELLED}),
+    S.ON_SITE: frozenset({S.IN_PROGRESS, S.FAILED, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.COMPLETED, S.FAILED, S.CANCELLED}),
+    # a failed visit goes back to dispatch for a new visit
+    S.FAILED: frozenset({S.ASSIGNED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+OPEN_STATUSES = frozenset(s for s, nexts in TRANSITIONS.items() if nexts)
+# Before the visit starts the address and the work itself may still change.
+EDITABLE_LOCATION = frozenset({S.CREATED, S.ASSIGNED})
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+
+def allowed_next(status: str) -> list[str]:
+    """List the statuses a job in `status` may move to."""
+    return sorted(TRANSITIONS[JobStatus(status)])
+
+
+def record_event(
+    job: Job,
+    type_: str,
+    actor: Actor,
+    *,
+    payload: dict[str, Any] | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    client_event_id: str | None = None,
+    client_time: datetime | None = None,
+) -> JobEvent:
+    """Append an event to the job's audit log."""
+    event = JobEvent(
+        job=job,
+        type=type_,
+        from_status=from_status,
+        to_status=to_status,
+        actor_role=actor.role,
+        actor_id=actor.id,
+        payload=payload or {},
+        client_event_id=client_event_id,
+        client_time=client_time,
+    )
+    db.session.add(event)
+    return event
+
+
+def transition(
+    job: Job,
+    to: JobStatus | str,
+    actor: Actor,
+    *,
+    type_: str | None = None,
+    payload: dict[str, Any] | None = None,
+    client_event_id: str | None = None,
+    client_time: datetime | None = None,
+) -> JobEvent:
+    """Move a job to a new status if the lifecycle allows it, and record the event."""
+    to = JobStatus(to)
+    current = JobStatus(job.status)
+    if to not in TRANSITIONS[current]:
+        nexts = allowed_next(current)
+        raise IllegalTransition(
+            f"Job {job.id} is {current}; it cannot become {to}. "
+            + (f"Allowed next: {', '.join(nexts)}." if nexts else "It is closed."),
+            current_status=str(current),
+            allowed_statuses=nexts,
+        )
+    job.status = to
+    event = record_event(
+        job,
+        type_ or str(to),
+        actor,
+        payload=payload,
+        from_status=str(current),
+        to_status=str(to),
+        client_event_id=client_event_id,
+        client_time=client_time,
+    )
+    db.session.flush()
+    return event
+
+
+def find_by_external_id(brand_id: int, external_id: str) -> Job | None:
+    """Return a brand's job by its own order id."""
+    return db.session.scalar(
+        select(Job).where(Job.brand_id == brand_id, Job.external_id == external_id)
+    )
+
+
+def _locate(fields: dict[str, Any]) -> dict[str, Any]:
+    """Fill lat/lon from the address when the caller did not send them."""
+    if fields.get("lat") is not None:
+        return {"location_source": "provided"}
+    place = geocode_address(fields["address"])
+    return {"lat": place.lat, "lon": place.lon, "location_source": "geocoded"}
+
+
+def _flatten(fields: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(fields)
+    consumer = fields.pop("consumer", None) or {}
+    fields.update({f"consumer_{key}": value for key, value in consumer.items()})
+    return fields
+
+
+def create_job(brand_id: int, fields: dict[str, Any], actor: Actor) -> Job:
+    """Take a brand's order as a new job (external_id unique per brand)."""
+    existing = find_by_external_id(brand_id, fields["external_id"])
+    if existing is not None:
+        raise Conflict(
+            f"external_id {fields['external_id']!r} is already job {existing.id}.",
+            code="duplicate_external_id",
+            fields={"external_id": ["already used"]},
+            job_id=existing.id,
+        )
+    fields = _flatten(fields)
+    fields.setdefault("timezone", None)
+    fields["timezone"] = fields["timezone"] or current_app.config["DEFAULT_TIMEZONE"]
+    fields.update(_locate(fields))
+    job = Job(brand_id=brand_id, status=JobStatus.CREATED, **fields)
+    db.session.add(job)
+    db.session.flush()
+    record_event(job, "created", actor, to_status=str(JobStatus.CREATED))
+    db.session.flush()
+    return job
+
+
+def update_job(job: Job, changes: dict[str, Any], actor: Actor) -> Job:
+    """Change a job's details; the location only before the visit is scheduled."""
+    if JobStatus(job.status) not in OPEN_STATUSES:
+        raise Conflict(f"Job {job.id} is {job.status}; it can no longer change.", code="job_closed")
+    changes = _flatten(changes)
+    moves = {"address", "lat", "lon"} & changes.keys()
+    if moves and JobStatus(job.status) not in EDITABLE_LOCATION:
+        raise Conflict(
+            f"Job {job.id} is {job.status}; its address can change only while it is "
+            "created or assigned. Cancel the booking first.",
+            code="location_locked",
+            current_status=job.status,
+        )
+    if moves:
+        changes.setdefault("lat", None)
+        changes.setdefault("lon", None)
+        changes.setdefault("address", job.address)
+        changes.update(_locate(changes))
+    before = {field: getattr(job, field) for field in changes}
+    for field, value in changes.items():
+        setattr(job, field, value)
+    changed = {
+        f: {"from": _plain(before[f]), "to": _plain(v)}
+        for f, v in changes.items()
+        if before[f] != v
+    }
+    if changed:
+        record_event(job, "updated", actor, payload={"changes": changed})
+    db.session.flush()
+    return job
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def cancel_job(job: Job, reason: str, actor: Actor) -> Job:
+    """Cancel an open job with a reason."""
+    transition(job, JobStatus.CANCELLED, actor, payload={"reason": reason})
+    return job
+
+
+def get_job(principal: Principal, job_id: int) -> Job:
+    """Load a job the principal may see (other tenants' jobs are 404)."""
+    return get_visible(Job, job_id, principal, label="Job")
+
+
+def search_jobs(principal: Principal, filters: dict[str, Any]) -> Select[Job]:
+    """Select the principal's jobs matching the filters, newest first."""
+    stmt = visible(Job, principal)
+    if filters.get("status"):
+        stmt = stmt.where(Job.status.in_(filters["status"]))
+    for field in ("category", "external_id", "dealer_id", "brand_id", "installer_id"):
+        if filters.get(field) is not None:
+            stmt = stmt.where(getattr(Job, field) == filters[field])
+    if filters.get("created_from") is not None:
+        stmt = stmt.where(Job.created_at >= filters["created_from"])
+    if filters.get("created_to") is not None:
+        stmt = stmt.where(Job.created_at < filters["created_to"])
+    return stmt.order_by(Job.created_at.desc(), Job.id.desc())
+
+
+def job_events(job: Job) -> list[JobEvent]:
+    """Return a job's audit log, oldest first."""
+    return list(
+        db.session.scalars(select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id))
+    )

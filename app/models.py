@@ -1,0 +1,27 @@
+"""Every model, imported in one place so Alembic and the tests see the whole schema."""
+
+from app.auth.models import ApiKey
+from app.jobs.models import IdempotencyRecord, Job, JobEvent
+from app.network.models import (
+    Brand,
+    BrandDealer,
+    Dealer,
+    Installer,
+    InstallerShift,
+    InstallerTimeOff,
+    ServiceArea,
+)
+
+__all__ = [
+    "ApiKey",
+    "Brand",
+    "BrandDealer",
+    "Dealer",
+    "IdempotencyRecord",
+    "Installer",
+    "InstallerShift",
+    "InstallerTimeOff",
+    "Job",
+    "JobEvent",
+    "ServiceArea",
+]

@@ -1,0 +1,12 @@
+"""Brands, dealers, service areas, authorizations, installers, shifts."""
+
+from flask_smorest import Blueprint
+
+blp = Blueprint(
+    "network",
+    __name__,
+    url_prefix="/api/v1",
+    description="Brands, dealers, service areas, installers",
+)
+
+from app.network import api  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,195 @@
+"""Input and output of the network endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from itertools import pairwise
+from typing import Any
+
+import marshmallow as ma
+
+from app.fields import Latitude, Longitude, Phone, Skills, TimeZone, distinct
+from app.network.enums import Category
+
+CATEGORIES = [str(c) for c in Category]
+_name = ma.validate.Length(min=1, max=120)
+
+
+class BrandCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=_name)
+    code = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,39}$", error="2–40 of a-z, 0-9 and -."),
+        metadata={"description": "Short unique code used in links and reports"},
+    )
+
+
+class BrandUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=_name)
+
+
+class BrandSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    code = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class DealerCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=_name)
+    timezone = TimeZone(required=True)
+    phone = Phone(load_default=None, allow_none=True)
+
+
+class DealerUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=_name)
+    timezone = TimeZone()
+    phone = Phone(allow_none=True)
+    active = ma.fields.Boolean()
+
+
+class DealerSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    timezone = ma.fields.String(required=True)
+    phone = ma.fields.String(allow_none=True)
+    active = ma.fields.Boolean(required=True)
+    has_service_area = ma.fields.Function(lambda d: d.area is not None, required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class ServiceAreaInputSchema(ma.Schema):
+    """A GeoJSON Polygon or MultiPolygon ([lon, lat] order), or a Feature holding one."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # GeoJSON allows foreign members such as "bbox" or "properties"
+
+    type = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["Polygon", "MultiPolygon", "Feature"])
+    )
+    coordinates = ma.fields.List(ma.fields.Raw())
+    geometry = ma.fields.Dict()
+
+
+class ServiceAreaSchema(ma.Schema):
+    dealer_id = ma.fields.Integer(required=True)
+    geometry = ma.fields.Dict(required=True, metadata={"description": "GeoJSON geometry"})
+    area_km2 = ma.fields.Float(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+
+
+class AuthorizationInputSchema(ma.Schema):
+    categories = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(CATEGORIES)),
+        required=True,
+        validate=[ma.validate.Length(min=1), distinct],
+    )
+
+
+class AuthorizationSchema(ma.Schema):
+    brand_id = ma.fields.Integer(required=True)
+    dealer_id = ma.fields.Integer(required=True)
+    categories = ma.fields.List(ma.fields.String(), required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class ShiftSchema(ma.Schema):
+    """A weekly shift in the installer's local time; ISO weekday 1 = Monday … 7 = Sunday."""
+
+    weekday = ma.fields.Integer(
+        required=True, strict=True, validate=ma.validate.Range(min=1, max=7)
+    )
+    start = ma.fields.Time(required=True, format="%H:%M", attribute="start_time")
+    end = ma.fields.Time(required=True, format="%H:%M", attribute="end_time")
+
+    @ma.validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data["end_time"] <= data["start_time"]:
+            raise ma.ValidationError("A shift must end after it starts (same day).", "end")
+
+
+def _no_overlap(shifts: list[dict[str, Any]]) -> None:
+    by_day: dict[int, list[tuple[time, time]]] = {}
+    for shift in shifts:
+        by_day.setdefault(shift["weekday"], []).append((shift["start_time"], shift["end_time"]))
+    for periods in by_day.values():
+        periods.sort()
+        for (_, end), (start, _) in pairwise(periods):
+            if start < end:
+                raise ma.ValidationError("Shifts on the same weekday overlap.")
+
+
+def Shifts(**kwargs: Any) -> ma.fields.List:
+    """A week of shifts."""
+    return ma.fields.List(
+        ma.fields.Nested(ShiftSchema), validate=[ma.validate.Length(max=28), _no_overlap], **kwargs
+    )
+
+
+class InstallerCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=_name)
+    phone = Phone(required=True)
+    skills = Skills()
+    home_lat = Latitude(required=True)
+    home_lon = Longitude(required=True)
+    timezone = TimeZone(required=True)
+    max_jobs_per_day = ma.fields.Integer(
+        load_default=6, strict=True, validate=ma.validate.Range(min=1, max=30)
+    )
+    active = ma.fields.Boolean(load_default=True)
+    shifts = Shifts(load_default=list)
+
+
+class InstallerUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=_name)
+    phone = Phone()
+    skills = Skills(empty_default=False)
+    home_lat = Latitude()
+    home_lon = Longitude()
+    timezone = TimeZone()
+    max_jobs_per_day = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=30))
+    active = ma.fields.Boolean()
+
+
+class ShiftsInputSchema(ma.Schema):
+    shifts = Shifts(required=True)
+
+
+class TimeOffInputSchema(ma.Schema):
+    starts_at = ma.fields.AwareDateTime(required=True)
+    ends_at = ma.fields.AwareDateTime(required=True)
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+
+    @ma.validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        starts: datetime = data["starts_at"]
+        ends: datetime = data["ends_at"]
+        if ends <= starts:
+            raise ma.ValidationError("Time off must end after it starts.", "ends_at")
+        if ends - starts > timedelta(days=366):
+            raise ma.ValidationError(
+                "Time off longer than a year; deactivate the installer instead.", "ends_at"
+            )
+
+
+class TimeOffSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    starts_at = ma.fields.DateTime(required=True)
+    ends_at = ma.fields.DateTime(required=True)
+    reason = ma.fields.String(required=True)
+
+
+class InstallerSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    dealer_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    phone = ma.fields.String(required=True)
+    skills = ma.fields.List(ma.fields.String(), required=True)
+    home_lat = ma.fields.Float(required=True)
+    home_lon = ma.fields.Float(required=True)
+    timezone = ma.fields.String(required=True)
+    max_jobs_per_day = ma.fields.Integer(required=True)
+    active = ma.fields.Boolean(required=True)
+    shifts = ma.fields.List(ma.fields.Nested(ShiftSchema), required=True)
+    time_off = ma.fields.List(ma.fields.Nested(TimeOffSchema), required=True)
+    created_at = ma.fields.DateTime(required=True)

@@ -1,0 +1,82 @@
+"""Configuration read from environment variables, with safe defaults for the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _json(name: str, default: Any) -> Any:
+    raw = os.environ.get(name)
+    return json.loads(raw) if raw else default
+
+
+class Config:
+    """Settings for a running deployment; every value can be set by an environment variable."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-secret-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fuwutong.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # Largest request body accepted (bytes); larger requests answer 413.
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
+    DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Asia/Shanghai")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+    TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+    TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+    TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+    TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+    TWILIO_STATUS_CALLBACK_URL = os.environ.get("TWILIO_STATUS_CALLBACK_URL", "")
+
+    GEOCODER = os.environ.get("GEOCODER", "offline")
+    GEOCODER_OPTIONS: dict[str, Any] = _json("GEOCODER_OPTIONS", {})
+    GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "fuwutong")
+    GEOCODER_DATA = os.environ.get("GEOCODER_DATA", "")
+
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
+    # Idempotency-Key records are kept this long; a key reused later starts a new request.
+    IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 24)
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+
+    API_TITLE = "Fuwutong API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    # Served from the app itself: deployments may have no internet.
+    OPENAPI_SWAGGER_UI_URL = "/static/swagger-ui/"
+    JSON_SORT_KEYS = False
+
+
+class TestConfig(Config):
+    """Settings for the test suite: PostgreSQL when TEST_DATABASE_URL is set, else SQLite."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SMS_BACKEND = "log"
+    GEOCODER = "offline"
+    RATELIMIT_ENABLED = True
+    PUBLIC_BASE_URL = "http://localhost"

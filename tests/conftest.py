@@ -1,0 +1,138 @@
+"""Fixtures: one database per test session (SQLite file, or PostgreSQL when TEST_DATABASE_URL is
+set), migrated once and emptied before every test; the app under test; HTTP clients per role."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.db import Base, transaction
+from app.extensions import db
+from config import TestConfig
+
+
+def _postgres_database(url: str) -> Iterator[str]:
+    """Create a throwaway database next to TEST_DATABASE_URL so parallel runs never collide."""
+    base = make_url(url)
+    name = f"{base.database}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield from _postgres_database(url)
+    else:
+        # A file, not :memory:, so threads in concurrency tests get their own connections (WAL).
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def make_config(database_url: str, **overrides: Any) -> type:
+    """Return a TestConfig subclass pointing at the test database."""
+    return type("Config", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    uploads = tmp_path_factory.mktemp("uploads")
+    app = create_app(make_config(database_url, UPLOAD_DIR=str(uploads)))
+    with app.app_context():
+        flask_migrate.upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(app: Flask) -> Iterator[None]:
+    from app.auth import service as auth_service
+
+    with app.app_context(), transaction():
+        for table in reversed(Base.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    auth_service._last_used_written.clear()
+    yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Api:
+    """A test client that sends one credential and JSON."""
+
+    def __init__(self, client: FlaskClient, key: str | None) -> None:
+        self.client = client
+        self.key = key
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        all_headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        all_headers.update(headers or {})
+        return self.client.open(path, method=method, json=json, headers=all_headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def as_key(client: FlaskClient):  # type: ignore[no-untyped-def]
+    """Return a factory: as_key(raw_key) -> Api sending that key."""
+    return lambda key: Api(client, key)
+
+
+@pytest.fixture
+def admin(app: Flask, client: FlaskClient) -> Api:
+    from tests import factories
+
+    return Api(client, factories.api_key(app, "admin"))
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the app over real HTTP on 127.0.0.1 (threaded) for browser and concurrency tests."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -1,0 +1,116 @@
+"""Test data, built through the services the API uses; every helper commits its own unit of work."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+from flask import Flask
+
+from app.auth.enums import Role
+from app.auth.service import create_api_key
+from app.db import transaction
+from app.network import service as network
+from app.network.models import Brand, Dealer, Installer
+
+_seq = itertools.count(1)
+PEOPLES_SQUARE = (31.2304, 121.4737)  # lat, lon
+
+
+def square(
+    lat: float = PEOPLES_SQUARE[0], lon: float = PEOPLES_SQUARE[1], km: float = 10.0
+) -> dict[str, Any]:
+    """A GeoJSON square `km` wide around a point."""
+    dlat = km / 2 / 111.32
+    dlon = km / 2 / (111.32 * math.cos(math.radians(lat)))
+    ring = [
+        [lon - dlon, lat - dlat],
+        [lon + dlon, lat - dlat],
+        [lon + dlon, lat + dlat],
+        [lon - dlon, lat + dlat],
+        [lon - dlon, lat - dlat],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def brand(app: Flask, code: str | None = None, name: str | None = None) -> Brand:
+    n = next(_seq)
+    with app.app_context(), transaction():
+        return network.create_brand(name=name or f"Brand {n}", code=code or f"brand-{n}")
+
+
+def dealer(
+    app: Flask,
+    *,
+    area: dict[str, Any] | None = None,
+    timezone: str = "Asia/Shanghai",
+    name: str | None = None,
+) -> Dealer:
+    n = next(_seq)
+    with app.app_context(), transaction():
+        row = network.create_dealer(name=name or f"Dealer {n}", timezone=timezone, phone=None)
+        if area is not False:
+            network.set_service_area(row, area or square())
+        return row
+
+
+def authorize(
+    app: Flask,
+    brand_: Brand,
+    dealer_: Dealer,
+    categories: tuple[str, ...] = ("door", "furniture", "appliance", "other"),
+) -> None:
+    with app.app_context(), transaction():
+        network.authorize_dealer(
+            network.get_brand(brand_.id), network.get_dealer(dealer_.id), categories
+        )
+
+
+def installer(app: Flask, dealer_: Dealer, **fields: Any) -> Installer:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "name": f"Installer {n}",
+        "phone": f"+86139{n:08d}",
+        "skills": ["delivery", "door_install"],
+        "home_lat": PEOPLES_SQUARE[0],
+        "home_lon": PEOPLES_SQUARE[1],
+        "timezone": "Asia/Shanghai",
+        "max_jobs_per_day": 6,
+        "shifts": [],
+    }
+    values.update(fields)
+    with app.app_context(), transaction():
+        return network.create_installer(network.get_dealer(dealer_.id), values)
+
+
+def api_key(
+    app: Flask, role: str, *, brand: Brand | None = None, dealer: Dealer | None = None
+) -> str:
+    with app.app_context(), transaction():
+        _, raw = create_api_key(
+            role=Role(role),
+            name="test",
+            brand_id=brand.id if brand else None,
+            dealer_id=dealer.id if dealer else None,
+        )
+    return raw
+
+
+def job_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/v1/jobs body near People's Square."""
+    n = next(_seq)
+    body: dict[str, Any] = {
+        "external_id": f"ORD-{n}",
+        "category": "door",
+        "kind": "install",
+        "required_skills": ["door_install"],
+        "duration_minutes": 60,
+        "items": [{"sku": "DOOR-1", "name": "Oak door", "quantity": 1}],
+        "consumer": {"name": "王芳", "phone": "+8613812345678", "locale": "zh-CN"},
+        "address": "上海市南京西路1266号",
+        "lat": PEOPLES_SQUARE[0],
+        "lon": PEOPLES_SQUARE[1],
+    }
+    body.update(overrides)
+    return body
