@@ -21,8 +21,9 @@ def create_app(config_class: type = Config) -> Flask:
     """Build the application."""
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
-    app.json.sort_keys = False  # type: ignore[attr-defined]  (keep the schema's field order)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  (readable Chinese in responses)
+    # Keep the schema's field order and readable Chinese in responses.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
