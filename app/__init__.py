@@ -69,10 +69,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.auth import blp as auth_blp
+    from app.dispatch import blp as dispatch_blp
     from app.jobs import blp as jobs_blp
     from app.network import blp as network_blp
+    from app.scheduling import blp as scheduling_blp
 
-    for blueprint in (network_blp, jobs_blp, auth_blp):
+    for blueprint in (network_blp, jobs_blp, dispatch_blp, scheduling_blp, auth_blp):
         api.register_blueprint(blueprint)
 
     @app.get("/")

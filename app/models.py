@@ -11,9 +11,13 @@ from app.network.models import (
     InstallerTimeOff,
     ServiceArea,
 )
+from app.scheduling.models import Booking, CapacityBlock, InstallerDay
 
 __all__ = [
     "ApiKey",
+    "Booking",
+    "CapacityBlock",
+    "InstallerDay",
     "Brand",
     "BrandDealer",
     "Dealer",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.scoping import tenant_scope
 from app.db import Base, utcnow
 from app.jobs.enums import JobStatus
+
+if TYPE_CHECKING:
+    from app.scheduling.models import Booking
 
 
 @tenant_scope(
@@ -51,6 +54,8 @@ class Job(Base):
     installer_id: Mapped[int | None] = mapped_column(
         ForeignKey("installers.id", ondelete="RESTRICT")
     )
+    # Why no dealer could be chosen (shown to the brand); empty once assigned.
+    unassigned_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic lock: a concurrent change to the same job fails instead of being lost.
@@ -59,6 +64,7 @@ class Job(Base):
     events: Mapped[list[JobEvent]] = relationship(
         back_populates="job", order_by="JobEvent.id", passive_deletes=True
     )
+    booking: Mapped[Booking | None] = relationship(viewonly=True, uselist=False, lazy="selectin")
 
     __mapper_args__ = {"version_id_col": version}
 

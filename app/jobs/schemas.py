@@ -119,6 +119,14 @@ class JobConsumerOutSchema(ma.Schema):
     locale = ma.fields.String(required=True)
 
 
+class JobBookingSchema(ma.Schema):
+    """The booked window in UTC; /jobs/{id}/booking shows it in local time."""
+
+    window_start = ma.fields.DateTime(required=True)
+    window_end = ma.fields.DateTime(required=True)
+    installer_id = ma.fields.Integer(required=True)
+
+
 class JobSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     brand_id = ma.fields.Integer(required=True)
@@ -139,6 +147,10 @@ class JobSchema(ma.Schema):
     notes = ma.fields.String(required=True)
     dealer_id = ma.fields.Integer(allow_none=True)
     installer_id = ma.fields.Integer(allow_none=True)
+    unassigned_reason = ma.fields.String(
+        allow_none=True, metadata={"description": "Why no dealer could be chosen"}
+    )
+    booking = ma.fields.Nested(JobBookingSchema, allow_none=True)
     allowed_next = ma.fields.List(
         ma.fields.String(),
         required=True,

@@ -152,6 +152,9 @@ def create_job(brand_id: int, fields: dict[str, Any], actor: Actor) -> Job:
     db.session.flush()
     record_event(job, "created", actor, to_status=str(JobStatus.CREATED))
     db.session.flush()
+    from app.dispatch.service import assign_on_intake
+
+    assign_on_intake(job)
     return job
 
 
@@ -215,6 +218,13 @@ def search_jobs(principal: Principal, filters: dict[str, Any]) -> Select[Job]:
     if filters.get("created_to") is not None:
         stmt = stmt.where(Job.created_at < filters["created_to"])
     return stmt.order_by(Job.created_at.desc(), Job.id.desc())
+
+
+def jobs_by_ids(job_ids: list[int]) -> list[Job]:
+    """Load several jobs at once."""
+    if not job_ids:
+        return []
+    return list(db.session.scalars(select(Job).where(Job.id.in_(job_ids))))
 
 
 def job_events(job: Job) -> list[JobEvent]:

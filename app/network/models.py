@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.scoping import tenant_scope
 from app.db import Base, utcnow
+from app.scheduling.windows import DEFAULT_TEMPLATE
 
 
 @tenant_scope(brand=lambda p: Brand.id == p.brand_id)
@@ -19,6 +20,8 @@ class Brand(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
+    # "auto": a dealer is chosen at intake; "manual": the brand assigns each job itself.
+    assignment_mode: Mapped[str] = mapped_column(String(10), default="auto")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -31,6 +34,14 @@ class Dealer(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
+    # Booking policy: windows in local time, how soon, how far ahead, when changes stop.
+    window_template: Mapped[list[Any]] = mapped_column(default=lambda: DEFAULT_TEMPLATE)
+    lead_time_hours: Mapped[int] = mapped_column(default=12)
+    horizon_days: Mapped[int] = mapped_column(default=14)
+    change_cutoff_hours: Mapped[int] = mapped_column(default=24)
+    # Travel estimate when no routing server is configured: great circle × factor ÷ speed.
+    road_factor: Mapped[float] = mapped_column(Float, default=1.3)
+    average_speed_kmh: Mapped[float] = mapped_column(Float, default=30.0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     area: Mapped[ServiceArea | None] = relationship(back_populates="dealer", uselist=False)

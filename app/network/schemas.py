@@ -12,6 +12,7 @@ from app.fields import Latitude, Longitude, Phone, Skills, TimeZone, distinct
 from app.network.enums import Category
 
 CATEGORIES = [str(c) for c in Category]
+ASSIGNMENT_MODES = ["auto", "manual"]
 _name = ma.validate.Length(min=1, max=120)
 
 
@@ -22,26 +23,63 @@ class BrandCreateSchema(ma.Schema):
         validate=ma.validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,39}$", error="2–40 of a-z, 0-9 and -."),
         metadata={"description": "Short unique code used in links and reports"},
     )
+    assignment_mode = ma.fields.String(
+        load_default="auto",
+        validate=ma.validate.OneOf(ASSIGNMENT_MODES),
+        metadata={"description": "auto: a dealer is chosen at intake; manual: the brand assigns"},
+    )
 
 
 class BrandUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=_name)
+    assignment_mode = ma.fields.String(validate=ma.validate.OneOf(ASSIGNMENT_MODES))
 
 
 class BrandSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     code = ma.fields.String(required=True)
+    assignment_mode = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
 
 
-class DealerCreateSchema(ma.Schema):
+def _window_template(template: list[list[str]]) -> None:
+    periods = []
+    for start, end in template:
+        if end <= start:
+            raise ma.ValidationError(f"Window {start}–{end} must end after it starts.")
+        periods.append((start, end))
+    periods.sort()
+    for (_, end), (start, _) in pairwise(periods):
+        if start < end:
+            raise ma.ValidationError("Windows overlap.")
+
+
+_HHMM = ma.validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Use HH:MM (24 h).")
+
+
+class DealerSettingsSchema(ma.Schema):
+    """Booking policy and travel estimate; every field optional."""
+
+    window_template = ma.fields.List(
+        ma.fields.List(ma.fields.String(validate=_HHMM), validate=ma.validate.Length(equal=2)),
+        validate=[ma.validate.Length(min=1, max=24), _window_template],
+        metadata={"description": 'Local windows, e.g. [["08:00", "10:00"], ["10:00", "12:00"]]'},
+    )
+    lead_time_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=24 * 14))
+    horizon_days = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=60))
+    change_cutoff_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=24 * 14))
+    road_factor = ma.fields.Float(validate=ma.validate.Range(min=1.0, max=3.0))
+    average_speed_kmh = ma.fields.Float(validate=ma.validate.Range(min=5.0, max=120.0))
+
+
+class DealerCreateSchema(DealerSettingsSchema):
     name = ma.fields.String(required=True, validate=_name)
     timezone = TimeZone(required=True)
     phone = Phone(load_default=None, allow_none=True)
 
 
-class DealerUpdateSchema(ma.Schema):
+class DealerUpdateSchema(DealerSettingsSchema):
     name = ma.fields.String(validate=_name)
     timezone = TimeZone()
     phone = Phone(allow_none=True)
@@ -55,6 +93,12 @@ class DealerSchema(ma.Schema):
     phone = ma.fields.String(allow_none=True)
     active = ma.fields.Boolean(required=True)
     has_service_area = ma.fields.Function(lambda d: d.area is not None, required=True)
+    window_template = ma.fields.List(ma.fields.List(ma.fields.String()), required=True)
+    lead_time_hours = ma.fields.Integer(required=True)
+    horizon_days = ma.fields.Integer(required=True)
+    change_cutoff_hours = ma.fields.Integer(required=True)
+    road_factor = ma.fields.Float(required=True)
+    average_speed_kmh = ma.fields.Float(required=True)
     created_at = ma.fields.DateTime(required=True)
 
 

@@ -54,11 +54,11 @@ def _ensure_unique(model: type, field: str, value: Any, *, exclude_id: int | Non
         )
 
 
-def create_brand(*, name: str, code: str) -> Brand:
+def create_brand(*, name: str, code: str, assignment_mode: str = "auto") -> Brand:
     """Create a brand with a unique name and code."""
     _ensure_unique(Brand, "name", name)
     _ensure_unique(Brand, "code", code)
-    brand = Brand(name=name, code=code)
+    brand = Brand(name=name, code=code, assignment_mode=assignment_mode)
     db.session.add(brand)
     db.session.flush()
     return brand

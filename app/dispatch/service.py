@@ -1,0 +1,247 @@
+"""Matching a job to dealers: who may serve it, who should, and assignment with reasons."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from app.auth.service import SYSTEM, Actor
+from app.db import utcnow
+from app.errors import Conflict, Unprocessable
+from app.extensions import db
+from app.geo.distance import haversine_m
+from app.jobs import service as jobs
+from app.jobs.enums import JobStatus
+from app.jobs.models import Job, JobEvent
+from app.network.models import Brand, BrandDealer, Dealer, Installer
+from app.dispatch.areas import dealers_covering
+from app.scheduling.availability import capable_installers, shift_span
+from app.scheduling.models import Booking
+from app.scheduling.windows import local_today
+
+# Ranking weights (lower score wins): how full the dealer is over its horizon, how far its
+# nearest capable installer lives, and how often its first visit completes the job.
+WEIGHT_LOAD, WEIGHT_DISTANCE, WEIGHT_RECORD = 0.5, 0.3, 0.2
+DISTANCE_SCALE_KM = 20.0
+# First-visit completion is smoothed towards a prior so a new dealer is neither best nor worst.
+RECORD_PRIOR, RECORD_PRIOR_WEIGHT, RECORD_DAYS = 0.8, 5, 90
+
+
+@dataclass(frozen=True)
+class Candidate:
+    dealer_id: int
+    dealer_name: str
+    score: float
+    free_capacity: int
+    capacity: int
+    distance_km: float
+    first_visit_rate: float
+
+
+@dataclass(frozen=True)
+class Match:
+    candidates: list[Candidate]
+    reason: str | None  # why nobody is eligible
+
+
+def _declined_by(job: Job) -> set[int]:
+    rows = db.session.scalars(
+        select(JobEvent.payload).where(JobEvent.job_id == job.id, JobEvent.type == "declined")
+    )
+    return {int(p["dealer_id"]) for p in rows if "dealer_id" in p}
+
+
+def eligible_dealers(job: Job) -> tuple[list[Dealer], str | None]:
+    """Dealers covering the job's point, authorized for its brand and category, with the skills."""
+    covering = dealers_covering(job.lat, job.lon)
+    if not covering:
+        return [], "No dealer's service area covers this address."
+    links = db.session.scalars(
+        select(BrandDealer).where(BrandDealer.brand_id == job.brand_id, BrandDealer.dealer_id.in_(covering))
+    )
+    authorized = [link.dealer_id for link in links if job.category in link.categories]
+    dealers = list(
+        db.session.scalars(select(Dealer).where(Dealer.id.in_(authorized), Dealer.active.is_(True)).order_by(Dealer.id))
+    )
+    if not dealers:
+        return [], f"No active dealer authorized for this brand in category {job.category} covers this address."
+    skilled = [d for d in dealers if capable_installers(d.id, job.required_skills)]
+    if not skilled:
+        skills = ", ".join(job.required_skills) or "none"
+        return [], f"No dealer covering this address has an active installer with skills: {skills}."
+    declined = _declined_by(job)
+    remaining = [d for d in skilled if d.id not in declined]
+    if not remaining:
+        return [], "Every eligible dealer declined this job."
+    return remaining, None
+
+
+def _capacity(dealer: Dealer, installers: list[Installer], now: datetime) -> tuple[int, int]:
+    """Total and free job places of these installers over the dealer's booking horizon."""
+    first = local_today(dealer.timezone, now)
+    last = first + timedelta(days=dealer.horizon_days)
+    total = 0
+    for installer in installers:
+        day = first
+        while day <= last:
+            if shift_span(installer, day):
+                total += installer.max_jobs_per_day
+            day += timedelta(days=1)
+    booked = db.session.scalar(
+        select(func.count(Booking.id)).where(
+            Booking.installer_id.in_([i.id for i in installers]),
+            Booking.local_date >= first,
+            Booking.local_date <= last,
+        )
+    )
+    return total, max(total - int(booked or 0), 0)
+
+
+def first_visit_rates(dealer_ids: list[int], now: datetime) -> dict[int, float]:
+    """Share of visits that completed the job the first time, smoothed, per dealer."""
+    since = now - timedelta(days=RECORD_DAYS)
+    rows = db.session.execute(
+        select(Job.dealer_id, Job.id, func.sum(case((JobEvent.type == "failed", 1), else_=0)))
+        .join(JobEvent, JobEvent.job_id == Job.id)
+        .where(
+            Job.dealer_id.in_(dealer_ids),
+            JobEvent.type.in_(["completed", "failed"]),
+            JobEvent.occurred_at >= since,
+        )
+        .group_by(Job.dealer_id, Job.id)
+    ).all()
+    visits: dict[int, list[int]] = {d: [0, 0] for d in dealer_ids}
+    for dealer_id, _job_id, failures in rows:
+        visits[dealer_id][0] += 1
+        visits[dealer_id][1] += 0 if failures else 1
+    return {
+        d: (first + RECORD_PRIOR * RECORD_PRIOR_WEIGHT) / (n + RECORD_PRIOR_WEIGHT)
+        for d, (n, first) in visits.items()
+    }
+
+
+def rank(job: Job, dealers: list[Dealer], *, now: datetime | None = None) -> list[Candidate]:
+    """Order eligible dealers: free capacity, nearness of installers, track record."""
+    now = now or utcnow()
+    rates = first_visit_rates([d.id for d in dealers], now)
+    candidates = []
+    for dealer in dealers:
+        installers = capable_installers(dealer.id, job.required_skills)
+        capacity, free = _capacity(dealer, installers, now)
+        distance = min(haversine_m(job.lat, job.lon, i.home_lat, i.home_lon) for i in installers) / 1000
+        load = 1 - free / capacity if capacity else 1.0
+        score = (
+            WEIGHT_LOAD * load
+            + WEIGHT_DISTANCE * min(distance / DISTANCE_SCALE_KM, 1.0)
+            + WEIGHT_RECORD * (1 - rates[dealer.id])
+        )
+        candidates.append(
+            Candidate(dealer.id, dealer.name, round(score, 4), free, capacity, round(distance, 2), round(rates[dealer.id], 3))
+        )
+    candidates.sort(key=lambda c: (c.score, c.dealer_id))
+    return candidates
+
+
+def match(job: Job, *, now: datetime | None = None) -> Match:
+    """Find and rank the dealers that may serve a job."""
+    dealers, reason = eligible_dealers(job)
+    return Match(rank(job, dealers, now=now), reason)
+
+
+def _assign_to(job: Job, candidate: Candidate, found: Match, actor: Actor, how: str) -> None:
+    job.dealer_id = candidate.dealer_id
+    job.unassigned_reason = None
+    jobs.transition(
+        job,
+        JobStatus.ASSIGNED,
+        actor,
+        payload={
+            "dealer_id": candidate.dealer_id,
+            "how": how,
+            "candidates": [asdict(c) for c in found.candidates],
+        },
+    )
+
+
+def _leave_unassigned(job: Job, reason: str, actor: Actor) -> None:
+    job.unassigned_reason = reason
+    jobs.record_event(job, "unassigned", actor, payload={"reason": reason})
+    db.session.flush()
+
+
+def auto_assign(job: Job, actor: Actor = SYSTEM) -> Job:
+    """Give a created job to the best eligible dealer, or record why nobody can take it."""
+    found = match(job)
+    if found.candidates:
+        _assign_to(job, found.candidates[0], found, actor, "auto")
+    else:
+        _leave_unassigned(job, found.reason or "No eligible dealer.", actor)
+    return job
+
+
+def assign_on_intake(job: Job) -> None:
+    """Assign automatically when the brand asked for it."""
+    brand = db.session.get(Brand, job.brand_id)
+    if brand is not None and brand.assignment_mode == "auto":
+        auto_assign(job)
+
+
+def assign(job: Job, actor: Actor, dealer_id: int | None = None) -> Job:
+    """Assign a created job: to a chosen eligible dealer, or to the best one."""
+    if JobStatus(job.status) is not JobStatus.CREATED:
+        raise Conflict(
+            f"Job {job.id} is {job.status}; only created jobs can be assigned.",
+            code="illegal_transition",
+            current_status=job.status,
+            allowed_statuses=jobs.allowed_next(job.status),
+        )
+    if dealer_id is None:
+        return auto_assign(job, actor)
+    found = match(job)
+    chosen = next((c for c in found.candidates if c.dealer_id == dealer_id), None)
+    if chosen is None:
+        raise Unprocessable(
+            f"Dealer {dealer_id} is not eligible for job {job.id}"
+            + (f" ({found.reason})" if found.reason else "")
+            + f"; eligible: {[c.dealer_id for c in found.candidates]}.",
+            code="dealer_not_eligible",
+            fields={"dealer_id": ["not eligible"]},
+        )
+    _assign_to(job, chosen, found, actor, "manual")
+    return job
+
+
+def decline(job: Job, actor: Actor, reason: str) -> Job:
+    """A dealer refuses a job: the next eligible dealer gets it, or it waits unassigned."""
+    if JobStatus(job.status) is not JobStatus.ASSIGNED:
+        raise Conflict(
+            f"Job {job.id} is {job.status}; a dealer can decline only an assigned job "
+            "(cancel its booking first).",
+            code="not_declinable",
+            current_status=job.status,
+        )
+    dealer_id = job.dealer_id
+    jobs.record_event(job, "declined", actor, payload={"dealer_id": dealer_id, "reason": reason})
+    db.session.flush()
+    found = match(job)
+    if found.candidates:
+        job.dealer_id = found.candidates[0].dealer_id
+        jobs.record_event(
+            job,
+            "reassigned",
+            SYSTEM,
+            payload={
+                "dealer_id": job.dealer_id,
+                "previous_dealer_id": dealer_id,
+                "candidates": [asdict(c) for c in found.candidates],
+            },
+        )
+        db.session.flush()
+    else:
+        job.dealer_id = None
+        job.unassigned_reason = found.reason
+        jobs.transition(job, JobStatus.CREATED, SYSTEM, type_="unassigned", payload={"reason": found.reason})
+    return job
+
