@@ -12,8 +12,9 @@ test only for the edge entries, all vectorised.  Results equal shapely's
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -56,6 +57,9 @@ class AreaIndex:
     _entry_area: AreaArray  # internal area number of each entry
     _entry_edge: BoolArray  # True where the entry needs an exact test
     _entry_key: IntArray  # area key of each entry, saves a gather per query
+    # GEOS prepared geometries are not thread-safe (libgeos/geos#825) and shapely
+    # releases the GIL in predicates, so the exact tests take turns.
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(
@@ -83,6 +87,9 @@ class AreaIndex:
             first = int(invalid[0])
             reason = shapely.is_valid_reason(geoms[first])
             raise ValueError(f"area {key_list[first]}: invalid geometry ({reason})")
+        # Private copies: preparing mutates a geometry, and the lock below only
+        # guards geometries that no one outside the index can reach.
+        geoms = shapely.from_wkb(shapely.to_wkb(geoms))
         shapely.prepare(geoms)
         bounds = shapely.bounds(geoms).reshape(-1, 4)
         nonempty = np.flatnonzero(~shapely.is_empty(geoms))
@@ -161,7 +168,8 @@ class AreaIndex:
         areas = self._entry_area[start:stop].tolist()
         tested = [area for area, edge in zip(areas, edges, strict=True) if edge]
         # One vectorised call for all candidates: each scalar call costs microseconds.
-        hits = iter(shapely.intersects_xy(self._geoms[tested], lon, lat).tolist())
+        with self._lock:
+            hits = iter(shapely.intersects_xy(self._geoms[tested], lon, lat).tolist())
         return [key for key, edge in zip(keys, edges, strict=True) if not edge or next(hits)]
 
     def query_points(self, lons: npt.ArrayLike, lats: npt.ArrayLike) -> tuple[IntArray, IntArray]:
@@ -205,7 +213,9 @@ class AreaIndex:
             by_area = np.argsort(area, kind="stable")
             edge_at, area = edge_at[by_area], area[by_area]
             edge_point = point[edge_at]
-            keep[edge_at] = shapely.intersects_xy(self._geoms[area], x[edge_point], y[edge_point])
+            with self._lock:
+                hit = shapely.intersects_xy(self._geoms[area], x[edge_point], y[edge_point])
+            keep[edge_at] = hit
         return point[keep], self._entry_key[entry[keep]]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
@@ -207,3 +208,20 @@ def test_cell_size_comes_from_the_data():
     assert large.cell_size == pytest.approx(1 / 32)
     stats = large.stats()
     assert stats["full_entries"] > 0 and stats["edge_entries"] > 0
+
+
+def test_caller_geometries_are_left_alone():
+    area = box(0, 0, 1, 1)
+    AreaIndex.build([(1, area)])
+    assert not shapely.is_prepared(area)
+
+
+def test_concurrent_queries_agree():
+    areas = random_areas(7)
+    index = AreaIndex.build(areas)
+    rng = np.random.default_rng(3)
+    points = rng.uniform(-2, 12, (20_000, 2))
+    expected = indexed(index, points[:, 0], points[:, 1])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: indexed(index, points[:, 0], points[:, 1]), range(8)))
+    assert all(result == expected for result in results)
