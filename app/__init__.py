@@ -11,7 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.db import render_migration_item
 from app.errors import error_response, register_error_handlers
-from app.extensions import api, db, migrate
+from app.extensions import api, migrate
+from app.extensions import db as database  # not `db`: that would hide the app.db module
 from config import BASE_DIR, INSTANCE_DIR, Config
 
 JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -39,10 +40,10 @@ def create_app(config_class: type = Config) -> Flask:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (the whole schema, for Alembic)
 
-    db.init_app(app)
+    database.init_app(app)
     migrate.init_app(
         app,
-        db,
+        database,
         directory=str(BASE_DIR / "migrations"),
         compare_type=True,
         render_as_batch=True,
@@ -68,14 +69,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.auth import blp as auth_blp
-    from app.dispatch import blp as dispatch_blp
-    from app.jobs import blp as jobs_blp
-    from app.network import blp as network_blp
-    from app.scheduling import blp as scheduling_blp
+    # Importing a domain's api module registers its routes on the domain's blueprint.
+    from app.auth import api as auth_api
+    from app.dispatch import api as dispatch_api
+    from app.jobs import api as jobs_api
+    from app.network import api as network_api
+    from app.scheduling import api as scheduling_api
 
-    for blueprint in (network_blp, jobs_blp, dispatch_blp, scheduling_blp, auth_blp):
-        api.register_blueprint(blueprint)
+    for module in (network_api, jobs_api, dispatch_api, scheduling_api, auth_api):
+        api.register_blueprint(module.blp)
 
     @app.get("/")
     def index() -> Response:
@@ -102,7 +104,7 @@ def register_request_checks(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def _integrity(error: IntegrityError) -> Response:
         # A uniqueness or reference rule caught by the database after a concurrent change.
-        db.session.rollback()
+        database.session.rollback()
         app.logger.info("integrity error answered 409: %s", error.orig)
         return error_response(
             409, "conflict", "The change conflicts with existing data; reload and retry."
@@ -110,7 +112,7 @@ def register_request_checks(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def _stale(_: StaleDataError) -> Response:
-        db.session.rollback()
+        database.session.rollback()
         return error_response(
             409,
             "concurrent_update",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -62,9 +62,29 @@ class Base(DeclarativeBase):
     )
 
 
+def system_clock() -> datetime:
+    """Read the machine's clock."""
+    return datetime.now(UTC)
+
+
+# The one clock every rule reads; tests replace it to stand on a chosen day (e.g. a DST change).
+clock = system_clock
+
+
 def utcnow() -> datetime:
     """Return the current instant in UTC."""
-    return datetime.now(UTC)
+    return clock()
+
+
+@contextmanager
+def clock_set_to(read: Callable[[], datetime]) -> Iterator[None]:
+    """Let every rule read time from `read` for a while (the demo seed replays weeks of work)."""
+    global clock
+    saved, clock = clock, read
+    try:
+        yield
+    finally:
+        clock = saved
 
 
 # Whether the transaction about to begin will write. On SQLite a writing transaction starts

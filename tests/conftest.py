@@ -64,11 +64,13 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
 @pytest.fixture(autouse=True)
 def _empty_database(app: Flask) -> Iterator[None]:
     from app.auth import service as auth_service
+    from app.dispatch import areas
 
     with app.app_context(), transaction():
         for table in reversed(Base.metadata.sorted_tables):
             db.session.execute(table.delete())
     auth_service._last_used_written.clear()
+    areas.forget()
     yield
 
 
@@ -136,3 +138,28 @@ def live_server(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+class FrozenClock:
+    """A settable clock for app.db.utcnow()."""
+
+    def __init__(self) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime.now(UTC)
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+    def set(self, value):  # type: ignore[no-untyped-def]
+        self.now = value
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    """Freeze app time; set it with clock.set(aware_datetime)."""
+    import app.db
+
+    frozen = FrozenClock()
+    monkeypatch.setattr(app.db, "clock", frozen)
+    return frozen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import time
 import math
 from typing import Any
 
@@ -114,3 +115,57 @@ def job_payload(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+ALL_WEEK = [{"weekday": d, "start_time": time(8), "end_time": time(19)} for d in range(1, 8)]
+
+
+class Metro:
+    """A brand, a dealer covering People's Square with installers, and keys for each role."""
+
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        installers: int = 2,
+        max_jobs: int = 4,
+        skills: tuple[str, ...] = ("delivery", "door_install"),
+        timezone: str = "Asia/Shanghai",
+        assignment_mode: str = "auto",
+        center: tuple[float, float] = PEOPLES_SQUARE,
+        dealer_settings: dict[str, Any] | None = None,
+    ) -> None:
+        from app.network.service import update_dealer
+
+        self.app = app
+        n = next(_seq)
+        with app.app_context(), transaction():
+            self.brand = network.create_brand(name=f"Brand {n}", code=f"brand-{n}", assignment_mode=assignment_mode)
+        self.dealer = dealer(app, timezone=timezone, area=square(*center, km=20))
+        if dealer_settings:
+            with app.app_context(), transaction():
+                update_dealer(network.get_dealer(self.dealer.id), dealer_settings)
+        authorize(app, self.brand, self.dealer)
+        self.installers = [
+            installer(
+                app,
+                self.dealer,
+                skills=list(skills),
+                max_jobs_per_day=max_jobs,
+                timezone=timezone,
+                home_lat=center[0],
+                home_lon=center[1],
+                shifts=ALL_WEEK,
+            )
+            for _ in range(installers)
+        ]
+        self.brand_key = api_key(app, "brand", brand=self.brand)
+        self.dealer_key = api_key(app, "dealer", dealer=self.dealer)
+        self.center = center
+
+    def job(self, client: Any, **overrides: Any) -> dict[str, Any]:
+        """Create a job through the API as the brand; return its JSON."""
+        body = job_payload(**{"lat": self.center[0], "lon": self.center[1], **overrides})
+        response = client.post("/api/v1/jobs", json=body, headers={"Authorization": f"Bearer {self.brand_key}"})
+        assert response.status_code == 201, response.json
+        return response.json

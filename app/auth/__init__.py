@@ -3,5 +3,3 @@
 from flask_smorest import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="API keys (admin)")
-
-from app.auth import api  # noqa: E402,F401  (registers the routes)

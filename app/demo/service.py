@@ -9,19 +9,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from shapely.geometry import Point, Polygon
+from shapely.geometry import Polygon
 from sqlalchemy import select
 
 from app.auth.enums import Role
-from app.auth.service import SYSTEM, Actor, create_api_key
+from app.auth.service import create_api_key
 from app.db import Base
+from app.demo.jobs import seed_jobs
 from app.extensions import db
-from app.geo.geocoding import OfflineGazetteer
-from app.jobs import service as jobs
-from app.jobs.enums import JobKind, JobStatus
-from app.jobs.models import Job
 from app.network import service as network
-from app.network.models import Brand, BrandDealer, Dealer, Installer
+from app.network.models import Brand, Dealer, Installer
 
 CENTER = (31.23, 121.47)
 TIMEZONE = "Asia/Shanghai"
@@ -33,7 +30,9 @@ class BrandSpec:
     code: str
     name: str
     category: str
+    assignment_mode: str
     skills: dict[str, list[str]]  # job kind -> required skills
+    item_names: list[str]
 
 
 BRANDS = [
@@ -41,34 +40,40 @@ BRANDS = [
         "oakline",
         "Oakline Doors 橡木门业",
         "door",
+        "auto",
         {
             "delivery": ["delivery"],
             "install": ["door_install"],
             "delivery_install": ["delivery", "door_install"],
             "repair": ["door_install"],
         },
+        ["橡木室内门 Oak interior door", "防盗门 Security door", "推拉门 Sliding door"],
     ),
     BrandSpec(
         "nordhaus",
         "Nordhaus Furniture 北屋家具",
         "furniture",
+        "manual",
         {
             "delivery": ["delivery"],
             "install": ["furniture_assembly"],
             "delivery_install": ["delivery", "furniture_assembly"],
             "repair": ["furniture_assembly"],
         },
+        ["三人沙发 3-seat sofa", "衣柜 Wardrobe", "餐桌 Dining table", "床架 Bed frame"],
     ),
     BrandSpec(
         "zhiyun",
         "Zhiyun Appliances 智云电器",
         "appliance",
+        "auto",
         {
             "delivery": ["delivery"],
             "install": ["appliance_install", "electrical"],
             "delivery_install": ["delivery", "appliance_install"],
             "repair": ["appliance_install", "electrical"],
         },
+        ["滚筒洗衣机 Washing machine", "对开门冰箱 Fridge", "洗碗机 Dishwasher"],
     ),
 ]
 SKILL_SETS = [
@@ -120,43 +125,6 @@ GIVEN = [
     "霞",
     "平",
 ]
-STATUS_MIX = [
-    (JobStatus.CREATED, 70),
-    (JobStatus.ASSIGNED, 95),
-    (JobStatus.SCHEDULED, 80),
-    (JobStatus.DISPATCHED, 25),
-    (JobStatus.EN_ROUTE, 10),
-    (JobStatus.ON_SITE, 10),
-    (JobStatus.IN_PROGRESS, 15),
-    (JobStatus.COMPLETED, 140),
-    (JobStatus.FAILED, 15),
-    (JobStatus.CANCELLED, 40),
-]
-# The path each final status is reached by (failed visits go back to assigned).
-PATHS = {
-    JobStatus.CREATED: [],
-    JobStatus.ASSIGNED: [JobStatus.ASSIGNED],
-    JobStatus.SCHEDULED: [JobStatus.ASSIGNED, JobStatus.SCHEDULED],
-    JobStatus.DISPATCHED: [JobStatus.ASSIGNED, JobStatus.SCHEDULED, JobStatus.DISPATCHED],
-}
-_VISIT = [
-    JobStatus.ASSIGNED,
-    JobStatus.SCHEDULED,
-    JobStatus.DISPATCHED,
-    JobStatus.EN_ROUTE,
-    JobStatus.ON_SITE,
-    JobStatus.IN_PROGRESS,
-]
-PATHS.update(
-    {
-        JobStatus.EN_ROUTE: _VISIT[:4],
-        JobStatus.ON_SITE: _VISIT[:5],
-        JobStatus.IN_PROGRESS: _VISIT,
-        JobStatus.COMPLETED: [*_VISIT, JobStatus.COMPLETED],
-        JobStatus.FAILED: [*_VISIT[:5], JobStatus.FAILED, JobStatus.ASSIGNED],
-        JobStatus.CANCELLED: [JobStatus.ASSIGNED, JobStatus.CANCELLED],
-    }
-)
 
 
 def _km_to_deg(lat: float, north_km: float, east_km: float) -> tuple[float, float]:
@@ -203,12 +171,15 @@ def seed(
     """Create the demo metro and return the demo API keys."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
-    brands = [network.create_brand(name=b.name, code=b.code) for b in BRANDS]
+    brands = [
+        network.create_brand(name=b.name, code=b.code, assignment_mode=b.assignment_mode)
+        for b in BRANDS
+    ]
     dealers, areas = _dealers(rng)
     for brand, spec in zip(brands, BRANDS, strict=True):
         for dealer in rng.sample(dealers, 12):
             network.authorize_dealer(brand, dealer, [spec.category, "other"])
-    installers = _installers(rng, dealers, areas, now)
+    _installers(rng, dealers, areas, now)
     keys = demo_keys(brands, dealers)
     create_api_key(role=Role.ADMIN, name="demo admin", raw_key=DEMO_ADMIN_KEY)
     for brand in brands:
@@ -222,7 +193,7 @@ def seed(
             dealer_id=dealer.id,
             raw_key=f"fwt_demo_dealer_{dealer.id}",
         )
-    _jobs(rng, brands, dealers, areas, installers, now, progress)
+    seed_jobs(rng, brands, BRANDS, now, progress)
     return keys
 
 
@@ -283,115 +254,3 @@ def _installers(
                 )
             installers.append(installer)
     return installers
-
-
-def _jobs(
-    rng: random.Random,
-    brands: list[Brand],
-    dealers: list[Dealer],
-    areas: dict[int, Polygon],
-    installers: list[Installer],
-    now: datetime,
-    progress: Callable[[Iterator[Any]], Iterator[Any]],
-) -> None:
-    gazetteer = OfflineGazetteer()
-    streets = gazetteer.street_names()
-    statuses = [s for s, weight in STATUS_MIX for _ in range(weight)]
-    rng.shuffle(statuses)
-    authorized: dict[int, set[int]] = {b.id: set() for b in brands}
-    for link in db.session.scalars(select(BrandDealer)):
-        authorized[link.brand_id].add(link.dealer_id)
-    for n in progress(iter(range(len(statuses)))):
-        brand_index = n % len(brands)
-        brand, spec = brands[brand_index], BRANDS[brand_index]
-        kind = rng.choice([k.value for k in JobKind])
-        street_zh, street_en = rng.choice(streets)
-        number = rng.randint(1, 600)
-        address = (
-            f"上海市{street_zh}{number}号"
-            if rng.random() < 0.6
-            else f"{number} {street_en}, Shanghai"
-        )
-        created = now - timedelta(days=rng.uniform(0.2, 30))
-        actor = Actor("brand", f"{brand.id}/demo")
-        fields: dict[str, Any] = {
-            "external_id": f"{spec.code.upper()}-{2026_0000 + n}",
-            "category": spec.category,
-            "kind": kind,
-            "required_skills": spec.skills[kind],
-            "duration_minutes": rng.choice([30, 45, 60, 90, 120]),
-            "items": [
-                {
-                    "sku": f"{spec.code[:3].upper()}-{rng.randint(100, 999)}",
-                    "name": f"{spec.category} item",
-                    "quantity": rng.randint(1, 3),
-                }
-            ],
-            "consumer": {
-                "name": rng.choice(FAMILY) + rng.choice(GIVEN),
-                "phone": f"+86138{(n * 104729) % 100000000:08d}",
-                "locale": "zh-CN" if rng.random() < 0.8 else "en",
-            },
-            "address": address,
-            "timezone": TIMEZONE,
-            "requested_by": (created + timedelta(days=rng.randint(3, 14))).date(),
-            "notes": rng.choice(
-                [
-                    "",
-                    "",
-                    "电梯可用 lift available",
-                    "请提前电话联系 call ahead",
-                    "狗在家 dog at home",
-                ]
-            ),
-        }
-        job = jobs.create_job(brand.id, fields, actor)
-        job.created_at = created
-        job.events[0].occurred_at = created
-        target = statuses[n]
-        point = Point(job.lon, job.lat)
-        eligible = [
-            d for d in dealers if d.id in authorized[brand.id] and areas[d.id].covers(point)
-        ]
-        if not eligible:
-            continue
-        dealer = rng.choice(eligible)
-        crew = [
-            i
-            for i in installers
-            if i.dealer_id == dealer.id and set(job.required_skills) <= set(i.skills)
-        ]
-        moment = created
-        for step in PATHS[JobStatus(target)]:
-            moment += timedelta(hours=rng.uniform(0.5, 20))
-            if step is JobStatus.ASSIGNED:
-                job.dealer_id = dealer.id
-            if step is JobStatus.DISPATCHED:
-                if not crew:
-                    break
-                job.installer_id = rng.choice(crew).id
-            event = jobs.transition(
-                job, step, _actor(step, job, actor), payload=_payload(rng, step)
-            )
-            event.occurred_at = min(moment, now)
-        db.session.flush()
-
-
-def _actor(step: JobStatus, job: Job, brand_actor: Actor) -> Actor:
-    if step is JobStatus.ASSIGNED:
-        return SYSTEM
-    if step is JobStatus.SCHEDULED:
-        return Actor("consumer", f"job:{job.id}")
-    if step is JobStatus.DISPATCHED:
-        return Actor("dealer", f"{job.dealer_id}/demo")
-    if step is JobStatus.CANCELLED:
-        return brand_actor
-    return Actor("installer", f"{job.installer_id}/demo")
-
-
-def _payload(rng: random.Random, step: JobStatus) -> dict[str, Any]:
-    if step is JobStatus.FAILED:
-        return {"reason": rng.choice(["customer_absent", "site_not_ready", "needs_parts"])}
-    if step is JobStatus.CANCELLED:
-        return {"reason": "consumer changed their mind"}
-    return {}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
-
 from shapely.geometry import shape
 from sqlalchemy import func, select
 
@@ -13,14 +11,21 @@ from app.geo.index import AreaIndex
 from app.network.models import ServiceArea
 
 _lock = threading.Lock()
-_cached: tuple[tuple[int, datetime | None], AreaIndex, dict[int, int]] | None = None
+Stamp = tuple[int, int | None, int | None]
+_cached: tuple[Stamp, AreaIndex, dict[int, int]] | None = None
 
 
-def _stamp() -> tuple[int, datetime | None]:
-    count, latest = db.session.execute(
-        select(func.count(ServiceArea.id), func.max(ServiceArea.updated_at))
+def _stamp() -> Stamp:
+    count, last_id, versions = db.session.execute(
+        select(func.count(ServiceArea.id), func.max(ServiceArea.id), func.sum(ServiceArea.version))
     ).one()
-    return int(count), latest
+    return int(count), last_id, versions
+
+
+def forget() -> None:
+    """Drop the cached index (tests empty the database under it)."""
+    global _cached
+    _cached = None
 
 
 def area_index() -> tuple[AreaIndex, dict[int, int]]:
@@ -37,7 +42,9 @@ def area_index() -> tuple[AreaIndex, dict[int, int]]:
     with _lock:
         if _cached is not None and _cached[0] == stamp:
             return _cached[1], _cached[2]
-        rows = db.session.execute(select(ServiceArea.id, ServiceArea.dealer_id, ServiceArea.geometry)).all()
+        rows = db.session.execute(
+            select(ServiceArea.id, ServiceArea.dealer_id, ServiceArea.geometry)
+        ).all()
         index = AreaIndex.build((area_id, shape(geometry)) for area_id, _, geometry in rows)
         dealers = {area_id: dealer_id for area_id, dealer_id, _ in rows}
         _cached = (stamp, index, dealers)

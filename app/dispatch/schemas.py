@@ -7,20 +7,33 @@ class CandidateSchema(ma.Schema):
     dealer_id = ma.fields.Integer(required=True)
     dealer_name = ma.fields.String(required=True)
     score = ma.fields.Float(required=True, metadata={"description": "Lower is better"})
-    free_capacity = ma.fields.Integer(required=True, metadata={"description": "Free job places over the horizon"})
+    free_capacity = ma.fields.Integer(
+        required=True, metadata={"description": "Free job places over the horizon"}
+    )
     capacity = ma.fields.Integer(required=True)
-    distance_km = ma.fields.Float(required=True, metadata={"description": "To the nearest capable installer's home"})
-    first_visit_rate = ma.fields.Float(required=True, metadata={"description": "Smoothed first-visit completion"})
+    distance_km = ma.fields.Float(
+        required=True, metadata={"description": "To the nearest capable installer's home"}
+    )
+    first_visit_rate = ma.fields.Float(
+        required=True, metadata={"description": "Smoothed first-visit completion"}
+    )
 
 
 class MatchSchema(ma.Schema):
     job_id = ma.fields.Integer(required=True)
     candidates = ma.fields.List(ma.fields.Nested(CandidateSchema), required=True)
-    reason = ma.fields.String(allow_none=True, metadata={"description": "Why no dealer is eligible"})
+    reason = ma.fields.String(
+        allow_none=True, metadata={"description": "Why no dealer is eligible"}
+    )
 
 
 class AssignInputSchema(ma.Schema):
-    dealer_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True, metadata={"description": "Empty: the best-ranked dealer"})
+    dealer_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "Empty: the best-ranked dealer"},
+    )
 
 
 class DeclineInputSchema(ma.Schema):

@@ -17,7 +17,7 @@ from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
 from app.network.models import Brand, BrandDealer, Dealer, Installer
 from app.dispatch.areas import dealers_covering
-from app.scheduling.availability import capable_installers, shift_span
+from app.scheduling.availability import capable_crews, shift_span
 from app.scheduling.models import Booking
 from app.scheduling.windows import local_today
 
@@ -46,6 +46,13 @@ class Match:
     reason: str | None  # why nobody is eligible
 
 
+@dataclass(frozen=True)
+class Eligible:
+    dealers: list[Dealer]
+    crews: dict[int, list[Installer]]  # dealer id -> installers able to do the job
+    reason: str | None
+
+
 def _declined_by(job: Job) -> set[int]:
     rows = db.session.scalars(
         select(JobEvent.payload).where(JobEvent.job_id == job.id, JobEvent.type == "declined")
@@ -53,29 +60,45 @@ def _declined_by(job: Job) -> set[int]:
     return {int(p["dealer_id"]) for p in rows if "dealer_id" in p}
 
 
-def eligible_dealers(job: Job) -> tuple[list[Dealer], str | None]:
+def eligible_dealers(job: Job) -> Eligible:
     """Dealers covering the job's point, authorized for its brand and category, with the skills."""
     covering = dealers_covering(job.lat, job.lon)
     if not covering:
-        return [], "No dealer's service area covers this address."
+        return Eligible([], {}, "No dealer's service area covers this address.")
     links = db.session.scalars(
-        select(BrandDealer).where(BrandDealer.brand_id == job.brand_id, BrandDealer.dealer_id.in_(covering))
+        select(BrandDealer).where(
+            BrandDealer.brand_id == job.brand_id, BrandDealer.dealer_id.in_(covering)
+        )
     )
     authorized = [link.dealer_id for link in links if job.category in link.categories]
     dealers = list(
-        db.session.scalars(select(Dealer).where(Dealer.id.in_(authorized), Dealer.active.is_(True)).order_by(Dealer.id))
+        db.session.scalars(
+            select(Dealer)
+            .where(Dealer.id.in_(authorized), Dealer.active.is_(True))
+            .order_by(Dealer.id)
+        )
     )
     if not dealers:
-        return [], f"No active dealer authorized for this brand in category {job.category} covers this address."
-    skilled = [d for d in dealers if capable_installers(d.id, job.required_skills)]
+        return Eligible(
+            [],
+            {},
+            f"No active dealer authorized for this brand in category {job.category} "
+            "covers this address.",
+        )
+    crews = capable_crews([d.id for d in dealers], job.required_skills)
+    skilled = [d for d in dealers if crews[d.id]]
     if not skilled:
         skills = ", ".join(job.required_skills) or "none"
-        return [], f"No dealer covering this address has an active installer with skills: {skills}."
+        return Eligible(
+            [],
+            {},
+            f"No dealer covering this address has an active installer with skills: {skills}.",
+        )
     declined = _declined_by(job)
     remaining = [d for d in skilled if d.id not in declined]
     if not remaining:
-        return [], "Every eligible dealer declined this job."
-    return remaining, None
+        return Eligible([], {}, "Every eligible dealer declined this job.")
+    return Eligible(remaining, crews, None)
 
 
 def _capacity(dealer: Dealer, installers: list[Installer], now: datetime) -> tuple[int, int]:
@@ -122,15 +145,17 @@ def first_visit_rates(dealer_ids: list[int], now: datetime) -> dict[int, float]:
     }
 
 
-def rank(job: Job, dealers: list[Dealer], *, now: datetime | None = None) -> list[Candidate]:
+def rank(job: Job, eligible: Eligible, *, now: datetime | None = None) -> list[Candidate]:
     """Order eligible dealers: free capacity, nearness of installers, track record."""
     now = now or utcnow()
-    rates = first_visit_rates([d.id for d in dealers], now)
+    rates = first_visit_rates([d.id for d in eligible.dealers], now)
     candidates = []
-    for dealer in dealers:
-        installers = capable_installers(dealer.id, job.required_skills)
+    for dealer in eligible.dealers:
+        installers = eligible.crews[dealer.id]
         capacity, free = _capacity(dealer, installers, now)
-        distance = min(haversine_m(job.lat, job.lon, i.home_lat, i.home_lon) for i in installers) / 1000
+        distance = (
+            min(haversine_m(job.lat, job.lon, i.home_lat, i.home_lon) for i in installers) / 1000
+        )
         load = 1 - free / capacity if capacity else 1.0
         score = (
             WEIGHT_LOAD * load
@@ -138,7 +163,15 @@ def rank(job: Job, dealers: list[Dealer], *, now: datetime | None = None) -> lis
             + WEIGHT_RECORD * (1 - rates[dealer.id])
         )
         candidates.append(
-            Candidate(dealer.id, dealer.name, round(score, 4), free, capacity, round(distance, 2), round(rates[dealer.id], 3))
+            Candidate(
+                dealer.id,
+                dealer.name,
+                round(score, 4),
+                free,
+                capacity,
+                round(distance, 2),
+                round(rates[dealer.id], 3),
+            )
         )
     candidates.sort(key=lambda c: (c.score, c.dealer_id))
     return candidates
@@ -146,8 +179,8 @@ def rank(job: Job, dealers: list[Dealer], *, now: datetime | None = None) -> lis
 
 def match(job: Job, *, now: datetime | None = None) -> Match:
     """Find and rank the dealers that may serve a job."""
-    dealers, reason = eligible_dealers(job)
-    return Match(rank(job, dealers, now=now), reason)
+    eligible = eligible_dealers(job)
+    return Match(rank(job, eligible, now=now), eligible.reason)
 
 
 def _assign_to(job: Job, candidate: Candidate, found: Match, actor: Actor, how: str) -> None:
@@ -242,6 +275,7 @@ def decline(job: Job, actor: Actor, reason: str) -> Job:
     else:
         job.dealer_id = None
         job.unassigned_reason = found.reason
-        jobs.transition(job, JobStatus.CREATED, SYSTEM, type_="unassigned", payload={"reason": found.reason})
+        jobs.transition(
+            job, JobStatus.CREATED, SYSTEM, type_="unassigned", payload={"reason": found.reason}
+        )
     return job
-

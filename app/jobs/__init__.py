@@ -5,5 +5,3 @@ from flask_smorest import Blueprint
 blp = Blueprint(
     "jobs", __name__, url_prefix="/api/v1", description="Jobs: intake, lifecycle, events"
 )
-
-from app.jobs import api  # noqa: E402,F401  (registers the routes)

@@ -195,8 +195,11 @@ def _plain(value: Any) -> Any:
 
 
 def cancel_job(job: Job, reason: str, actor: Actor) -> Job:
-    """Cancel an open job with a reason."""
+    """Cancel an open job with a reason; its booked window is released."""
+    from app.scheduling.service import release_booking
+
     transition(job, JobStatus.CANCELLED, actor, payload={"reason": reason})
+    release_booking(job)
     return job
 
 

@@ -8,5 +8,3 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Brands, dealers, service areas, installers",
 )
-
-from app.network import api  # noqa: E402,F401  (registers the routes)

@@ -59,8 +59,12 @@ class ServiceArea(Base):
     )
     geometry: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Bumped on every change: the in-memory area index compares it to know when to rebuild.
+    version: Mapped[int] = mapped_column(default=1)
 
     dealer: Mapped[Dealer] = relationship(back_populates="area")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 @tenant_scope(

@@ -68,7 +68,9 @@ class DealerSettingsSchema(ma.Schema):
     )
     lead_time_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=24 * 14))
     horizon_days = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=60))
-    change_cutoff_hours = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=24 * 14))
+    change_cutoff_hours = ma.fields.Integer(
+        strict=True, validate=ma.validate.Range(min=0, max=24 * 14)
+    )
     road_factor = ma.fields.Float(validate=ma.validate.Range(min=1.0, max=3.0))
     average_speed_kmh = ma.fields.Float(validate=ma.validate.Range(min=5.0, max=120.0))
 

@@ -5,5 +5,3 @@ from flask_smorest import Blueprint
 blp = Blueprint(
     "scheduling", __name__, url_prefix="/api/v1", description="Time windows, bookings, dispatch"
 )
-
-from app.scheduling import api  # noqa: E402,F401  (registers the routes)

@@ -53,7 +53,9 @@ def booking_out(booking: Booking, job: Job, zone: str) -> dict[str, Any]:
     """Describe a booking with local times."""
     tz = ZoneInfo(zone)
     start, end = booking.window_start.astimezone(tz), booking.window_end.astimezone(tz)
-    window = Window(booking.window_start, booking.window_end, booking.local_date, start.time(), end.time(), zone)
+    window = Window(
+        booking.window_start, booking.window_end, booking.local_date, start.time(), end.time(), zone
+    )
     return {
         "id": booking.id,
         "job_id": booking.job_id,
@@ -96,7 +98,9 @@ def list_windows(args: dict[str, Any], job_id: int) -> Any:
 @require_role(*BOOKERS)
 @blp.arguments(BookingInputSchema)
 @blp.response(201, BookingSchema)
-@blp.alt_response(200, schema=BookingSchema, description="Rescheduled: the earlier booking was replaced")
+@blp.alt_response(
+    200, schema=BookingSchema, description="Rescheduled: the earlier booking was replaced"
+)
 def create_booking(args: dict[str, Any], job_id: int) -> Response:
     """Book the job into a window (or reschedule it); 409 with alternatives when it is taken."""
     principal = current_principal()

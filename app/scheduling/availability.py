@@ -82,16 +82,28 @@ class Calendar:
         return self.points[point]
 
 
-def capable_installers(dealer_id: int, skills: Iterable[str]) -> list[Installer]:
-    """Active installers of a dealer who have every required skill."""
+def capable_crews(dealer_ids: Iterable[int], skills: Iterable[str]) -> dict[int, list[Installer]]:
+    """Active installers with every required skill, per dealer (one query for all dealers)."""
     needed = set(skills)
+    ids = list(dealer_ids)
+    crews: dict[int, list[Installer]] = {dealer_id: [] for dealer_id in ids}
+    if not ids:
+        return crews
     stmt = (
         select(Installer)
-        .where(Installer.dealer_id == dealer_id, Installer.active.is_(True))
+        .where(Installer.dealer_id.in_(ids), Installer.active.is_(True))
         .options(selectinload(Installer.shifts), selectinload(Installer.time_off))
         .order_by(Installer.id)
     )
-    return [i for i in db.session.scalars(stmt) if needed <= set(i.skills)]
+    for installer in db.session.scalars(stmt):
+        if needed <= set(installer.skills):
+            crews[installer.dealer_id].append(installer)
+    return crews
+
+
+def capable_installers(dealer_id: int, skills: Iterable[str]) -> list[Installer]:
+    """Active installers of a dealer who have every required skill."""
+    return capable_crews([dealer_id], skills)[dealer_id]
 
 
 def load_booked(
@@ -161,10 +173,14 @@ def build_calendar(
     start = datetime.combine(first - timedelta(days=1), time(), zone)
     end = datetime.combine(last + timedelta(days=2), time(), zone)
     booked = load_booked(
-        [i.id for i in installers], first - timedelta(days=1), last + timedelta(days=1),
+        [i.id for i in installers],
+        first - timedelta(days=1),
+        last + timedelta(days=1),
         exclude_job=job.id,
     )
-    calendar = Calendar(job, dealer, installers, booked, load_absences(dealer.id, installers, start, end))
+    calendar = Calendar(
+        job, dealer, installers, booked, load_absences(dealer.id, installers, start, end)
+    )
     points = {(job.lat, job.lon)}
     points.update((i.home_lat, i.home_lon) for i in installers)
     points.update(b.point for day in booked.values() for b in day)
@@ -208,12 +224,23 @@ def place(calendar: Calendar, installer: Installer, window: Window) -> Placement
         return int(matrix[a, b])
 
     stops = [
-        Stop(b.booking_id, index(b.point), int(b.window_start.timestamp()),
-             int(b.window_end.timestamp()), b.service_seconds)
+        Stop(
+            b.booking_id,
+            index(b.point),
+            int(b.window_start.timestamp()),
+            int(b.window_end.timestamp()),
+            b.service_seconds,
+        )
         for b in calendar.booked.get((installer.id, day), [])
     ]
-    route = DayRoute(installer.id, index((installer.home_lat, installer.home_lon)),
-                     spans[0][0], spans[-1][1], stops, installer.max_jobs_per_day)
+    route = DayRoute(
+        installer.id,
+        index((installer.home_lat, installer.home_lon)),
+        spans[0][0],
+        spans[-1][1],
+        stops,
+        installer.max_jobs_per_day,
+    )
     service = calendar.job.duration_minutes * 60
     job_point = index((calendar.job.lat, calendar.job.lon))
     w_start, w_end = int(window.start.timestamp()), int(window.end.timestamp())
@@ -238,8 +265,11 @@ def candidate_windows(dealer: Dealer, first: date, count: int, now: datetime) ->
     for day in days(max(first, today), count):
         if day > last_allowed:
             break
-        found += [w for w in windows_for_day(day, dealer.window_template, dealer.timezone)
-                  if w.start >= earliest_start]
+        found += [
+            w
+            for w in windows_for_day(day, dealer.window_template, dealer.timezone)
+            if w.start >= earliest_start
+        ]
     return found
 
 

@@ -60,7 +60,9 @@ def _latest_starts(route: DayRoute, travel: Travel) -> list[int]:
         stop = stops[i]
         bound = min(stop.window_end, route.shift_end - stop.service)
         if i + 1 < len(stops):
-            bound = min(bound, latest[i + 1] - stop.service - travel(stop.point, stops[i + 1].point))
+            bound = min(
+                bound, latest[i + 1] - stop.service - travel(stop.point, stops[i + 1].point)
+            )
         latest[i] = bound
     return latest
 

@@ -9,17 +9,27 @@ import marshmallow as ma
 
 
 class WindowArgsSchema(ma.Schema):
-    from_ = ma.fields.Date(data_key="from", load_default=None, metadata={"description": "First local day (YYYY-MM-DD); default today"})
+    from_ = ma.fields.Date(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First local day (YYYY-MM-DD); default today"},
+    )
     days = ma.fields.Integer(load_default=14, validate=ma.validate.Range(min=1, max=60))
 
 
 class WindowSchema(ma.Schema):
-    start = ma.fields.String(required=True, metadata={"description": "ISO 8601 with the local offset"})
+    start = ma.fields.String(
+        required=True, metadata={"description": "ISO 8601 with the local offset"}
+    )
     end = ma.fields.String(required=True)
     date = ma.fields.Date(required=True, metadata={"description": "Local date"})
     label = ma.fields.String(required=True, metadata={"description": "In the consumer's language"})
-    installers = ma.fields.Integer(required=True, metadata={"description": "How many installers can take it"})
-    score = ma.fields.Integer(required=True, metadata={"description": "Extra driving in minutes; lower is better"})
+    installers = ma.fields.Integer(
+        required=True, metadata={"description": "How many installers can take it"}
+    )
+    score = ma.fields.Integer(
+        required=True, metadata={"description": "Extra driving in minutes; lower is better"}
+    )
 
 
 class WindowListSchema(ma.Schema):
@@ -29,14 +39,18 @@ class WindowListSchema(ma.Schema):
 
 
 class BookingInputSchema(ma.Schema):
-    window_start = ma.fields.AwareDateTime(required=True, metadata={"description": "A window's start as listed by /windows"})
+    window_start = ma.fields.AwareDateTime(
+        required=True, metadata={"description": "A window's start as listed by /windows"}
+    )
 
 
 class BookingSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     job_id = ma.fields.Integer(required=True)
     dealer_id = ma.fields.Integer(required=True)
-    installer_id = ma.fields.Integer(required=True, metadata={"description": "Tentative until the day is planned"})
+    installer_id = ma.fields.Integer(
+        required=True, metadata={"description": "Tentative until the day is planned"}
+    )
     window_start = ma.fields.String(required=True)
     window_end = ma.fields.String(required=True)
     local_date = ma.fields.Date(required=True)
@@ -68,7 +82,12 @@ class DaySchema(ma.Schema):
 
 
 class BlockInputSchema(ma.Schema):
-    installer_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True, metadata={"description": "Empty: the whole dealer"})
+    installer_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        metadata={"description": "Empty: the whole dealer"},
+    )
     starts_at = ma.fields.AwareDateTime(required=True)
     ends_at = ma.fields.AwareDateTime(required=True)
     reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
@@ -78,7 +97,9 @@ class BlockInputSchema(ma.Schema):
         if data["ends_at"] <= data["starts_at"]:
             raise ma.ValidationError("A block must end after it starts.", "ends_at")
         if data["ends_at"] - data["starts_at"] > timedelta(days=31):
-            raise ma.ValidationError("Blocks are limited to 31 days; use time off for longer.", "ends_at")
+            raise ma.ValidationError(
+                "Blocks are limited to 31 days; use time off for longer.", "ends_at"
+            )
 
 
 class BlockSchema(ma.Schema):

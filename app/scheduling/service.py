@@ -171,7 +171,9 @@ def _reserve(job: Job, dealer: Dealer, window: Window, placement: Placement) -> 
         return None
 
 
-def book(job: Job, window_start: datetime, actor: Actor, *, now: datetime | None = None) -> tuple[Booking, bool]:
+def book(
+    job: Job, window_start: datetime, actor: Actor, *, now: datetime | None = None
+) -> tuple[Booking, bool]:
     """Book (or re-book) a job into a window; return the booking and whether it replaced one."""
     now = now or utcnow()
     _lock_job(job)
@@ -244,6 +246,14 @@ def cancel_booking(job: Job, actor: Actor, *, now: datetime | None = None) -> Jo
     return job
 
 
+def release_booking(job: Job) -> None:
+    """Free the window of a job that will not be visited as booked (cancelled, failed visit)."""
+    if job.booking is not None:
+        db.session.delete(job.booking)
+        db.session.flush()
+        db.session.refresh(job, ["booking"])
+
+
 def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
     """Give a booked job to another installer of the same dealer, in the same window."""
     _lock_job(job)
@@ -276,7 +286,9 @@ def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
         dealer.timezone,
     )
     before = _booking_payload(booking)
-    calendar = build_calendar(job, dealer, booking.local_date, booking.local_date, installers=[installer])
+    calendar = build_calendar(
+        job, dealer, booking.local_date, booking.local_date, installers=[installer]
+    )
     placement = place(calendar, installer, window)
     moved = _reserve(job, dealer, window, placement) if placement else None
     if moved is None:
@@ -287,7 +299,9 @@ def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
         )
     db.session.refresh(job, ["booking"])
     job.installer_id = installer.id
-    jobs.record_event(job, "booking_moved", actor, payload={**_booking_payload(moved), "previous": before})
+    jobs.record_event(
+        job, "booking_moved", actor, payload={**_booking_payload(moved), "previous": before}
+    )
     if JobStatus(job.status) is JobStatus.DISPATCHED:
         jobs.transition(job, JobStatus.SCHEDULED, actor, type_="rescheduled")
     db.session.flush()
@@ -297,7 +311,9 @@ def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
 def dealer_day(dealer: Dealer, day: date) -> list[tuple[Installer, list[Booking]]]:
     """A dealer's bookings on a local day, per installer in route order."""
     installers = list(
-        db.session.scalars(select(Installer).where(Installer.dealer_id == dealer.id).order_by(Installer.id))
+        db.session.scalars(
+            select(Installer).where(Installer.dealer_id == dealer.id).order_by(Installer.id)
+        )
     )
     bookings = db.session.scalars(
         select(Booking)
@@ -322,7 +338,9 @@ def add_block(dealer: Dealer, fields: dict[str, Any]) -> CapacityBlock:
             )
         affected = [installer_id]
     else:
-        affected = list(db.session.scalars(select(Installer.id).where(Installer.dealer_id == dealer.id)))
+        affected = list(
+            db.session.scalars(select(Installer.id).where(Installer.dealer_id == dealer.id))
+        )
     first = local_today(dealer.timezone, fields["starts_at"])
     last = local_today(dealer.timezone, fields["ends_at"])
     for installer_id_ in sorted(affected):
@@ -370,4 +388,3 @@ def delete_block(dealer: Dealer, block_id: int) -> None:
         raise NotFound(f"Block {block_id} not found.")
     db.session.delete(block)
     db.session.flush()
-
