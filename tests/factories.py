@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import time
 import math
+from datetime import time
 from typing import Any
 
 from flask import Flask
@@ -140,7 +140,9 @@ class Metro:
         self.app = app
         n = next(_seq)
         with app.app_context(), transaction():
-            self.brand = network.create_brand(name=f"Brand {n}", code=f"brand-{n}", assignment_mode=assignment_mode)
+            self.brand = network.create_brand(
+                name=f"Brand {n}", code=f"brand-{n}", assignment_mode=assignment_mode
+            )
         self.dealer = dealer(app, timezone=timezone, area=square(*center, km=20))
         if dealer_settings:
             with app.app_context(), transaction():
@@ -166,6 +168,8 @@ class Metro:
     def job(self, client: Any, **overrides: Any) -> dict[str, Any]:
         """Create a job through the API as the brand; return its JSON."""
         body = job_payload(**{"lat": self.center[0], "lon": self.center[1], **overrides})
-        response = client.post("/api/v1/jobs", json=body, headers={"Authorization": f"Bearer {self.brand_key}"})
+        response = client.post(
+            "/api/v1/jobs", json=body, headers={"Authorization": f"Bearer {self.brand_key}"}
+        )
         assert response.status_code == 201, response.json
         return response.json

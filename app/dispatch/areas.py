@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+
 from shapely.geometry import shape
 from sqlalchemy import func, select
 

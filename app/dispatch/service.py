@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 
 from app.auth.service import SYSTEM, Actor
 from app.db import utcnow
+from app.dispatch.areas import dealers_covering
 from app.errors import Conflict, Unprocessable
 from app.extensions import db
 from app.geo.distance import haversine_m
@@ -16,7 +17,6 @@ from app.jobs import service as jobs
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
 from app.network.models import Brand, BrandDealer, Dealer, Installer
-from app.dispatch.areas import dealers_covering
 from app.scheduling.availability import capable_crews, shift_span
 from app.scheduling.models import Booking
 from app.scheduling.windows import local_today

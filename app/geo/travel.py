@@ -51,6 +51,10 @@ class TravelTimeProvider(Protocol):
         """Return the seconds from a to b."""
         ...
 
+    def pairs(self, origins: Sequence[LatLon], destinations: Sequence[LatLon]) -> Seconds:
+        """Return the seconds from origins[i] to destinations[i], for each i."""
+        ...
+
 
 def as_latlon_array(points: Sequence[LatLon]) -> npt.NDArray[np.float64]:
     """Return points as an (n, 2) array of (lat, lon), refusing anything not a coordinate."""
@@ -111,6 +115,16 @@ class GreatCircleTravel:
     def seconds(self, a: LatLon, b: LatLon) -> int:
         """Return the seconds from a to b."""
         return int(self.matrix_between([a], [b])[0, 0])
+
+    def pairs(self, origins: Sequence[LatLon], destinations: Sequence[LatLon]) -> Seconds:
+        """Return the seconds from each origin to the destination at the same position."""
+        a, b = as_latlon_array(origins), as_latlon_array(destinations)
+        if len(a) != len(b):
+            raise ValueError("origins and destinations must have the same length")
+        metres = haversine_m(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+        seconds = np.rint(np.asarray(metres) * self.road_factor / (self.speed_kmh / 3.6))
+        seconds = np.where(np.asarray(metres) > 0, np.maximum(seconds, self.min_seconds), 0)
+        return np.asarray(seconds, dtype=np.int64).reshape(len(a))
 
 
 _PROFILE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -198,6 +212,23 @@ class OsrmTravel:
     def seconds(self, a: LatLon, b: LatLon) -> int:
         """Return the seconds from a to b."""
         return int(self.matrix_between([a], [b])[0, 0])
+
+    def pairs(self, origins: Sequence[LatLon], destinations: Sequence[LatLon]) -> Seconds:
+        """Return the seconds from origins[i] to destinations[i] (one table over the places)."""
+        if len(origins) != len(destinations):
+            raise ValueError("origins and destinations must have the same length")
+        places = sorted({*map(tuple, origins), *map(tuple, destinations)})
+        if not places:
+            return np.empty(0, dtype=np.int64)
+        where = {place: n for n, place in enumerate(places)}
+        table = self.matrix(places)  # type: ignore[arg-type]
+        return np.asarray(
+            [
+                table[where[tuple(o)], where[tuple(d)]]
+                for o, d in zip(origins, destinations, strict=True)
+            ],
+            dtype=np.int64,
+        )
 
     def _block_shape(self, origins: int, destinations: int) -> tuple[int, int]:
         """Return (origins, destinations) per request, keeping their sum within the limit."""

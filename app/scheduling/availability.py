@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -16,8 +17,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.geo.travel import GreatCircleTravel, OsrmTravel, TravelTimeProvider
 from app.jobs.models import Job
-from app.network.models import Dealer, Installer
-from app.scheduling.capacity import DayRoute, Insertion, Stop, best_insertion
+from app.network.models import Dealer, Installer, InstallerTimeOff
+from app.scheduling.capacity import DayRoute, Insertion, Prepared, Stop, best_insertion, prepare
 from app.scheduling.models import Booking, CapacityBlock
 from app.scheduling.windows import Window, days, local_today, localize, windows_for_day
 
@@ -66,6 +67,16 @@ class _Booked:
     point: tuple[float, float]
 
 
+@dataclass(frozen=True)
+class _Day:
+    """One installer's local day, ready for insertion checks (all times epoch seconds)."""
+
+    spans: list[tuple[int, int]]
+    route: DayRoute
+    prepared: Prepared | None  # None: the booked day is already infeasible (e.g. shift cut)
+    absences: list[tuple[int, int]]
+
+
 @dataclass
 class Calendar:
     """Everything needed to judge a job's windows for one dealer over some days."""
@@ -76,10 +87,67 @@ class Calendar:
     booked: dict[tuple[int, date], list[_Booked]]
     absences: dict[int | None, list[tuple[datetime, datetime]]]
     points: dict[tuple[float, float], int] = field(default_factory=dict)
-    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    travel_rows: list[list[int]] = field(default_factory=list)
+    _days: dict[tuple[int, date], _Day | None] = field(default_factory=dict)
 
     def point_index(self, point: tuple[float, float]) -> int:
         return self.points[point]
+
+    @cached_property
+    def service(self) -> int:
+        return self.job.duration_minutes * 60
+
+    @cached_property
+    def job_point(self) -> int:
+        return self.points[(self.job.lat, self.job.lon)]
+
+    def epoch(self, window: Window) -> tuple[int, int]:
+        return int(window.start.timestamp()), int(window.end.timestamp())
+
+    def local_day(self, window: Window, zone: str) -> date:
+        """The local date a window falls on in a zone (installers may live in another zone)."""
+        if zone == window.zone:
+            return window.local_date
+        return window.start.astimezone(ZoneInfo(zone)).date()
+
+    def travel(self, a: int, b: int) -> int:
+        return self.travel_rows[a][b]
+
+    def day(self, installer: Installer, day: date) -> _Day | None:
+        """The installer's day (shifts, booked route, absences), built once per calendar."""
+        key = (installer.id, day)
+        if key not in self._days:
+            self._days[key] = self._build_day(installer, day)
+        return self._days[key]
+
+    def _build_day(self, installer: Installer, day: date) -> _Day | None:
+        spans = shift_span(installer, day)
+        if not spans:
+            return None
+        index = self.point_index
+        stops = [
+            Stop(
+                b.booking_id,
+                index(b.point),
+                int(b.window_start.timestamp()),
+                int(b.window_end.timestamp()),
+                b.service_seconds,
+            )
+            for b in self.booked.get((installer.id, day), [])
+        ]
+        route = DayRoute(
+            installer.id,
+            index((installer.home_lat, installer.home_lon)),
+            spans[0][0],
+            spans[-1][1],
+            stops,
+            installer.max_jobs_per_day,
+        )
+        absences = [
+            (int(a.timestamp()), int(b.timestamp()))
+            for a, b in [*self.absences.get(installer.id, ()), *self.absences.get(None, ())]
+        ]
+        return _Day(spans, route, prepare(route, self.travel), absences)
 
 
 def capable_crews(dealer_ids: Iterable[int], skills: Iterable[str]) -> dict[int, list[Installer]]:
@@ -92,7 +160,7 @@ def capable_crews(dealer_ids: Iterable[int], skills: Iterable[str]) -> dict[int,
     stmt = (
         select(Installer)
         .where(Installer.dealer_id.in_(ids), Installer.active.is_(True))
-        .options(selectinload(Installer.shifts), selectinload(Installer.time_off))
+        .options(selectinload(Installer.shifts))
         .order_by(Installer.id)
     )
     for installer in db.session.scalars(stmt):
@@ -113,7 +181,18 @@ def load_booked(
     if not installer_ids:
         return {}
     stmt = (
-        select(Booking, Job.lat, Job.lon, Job.duration_minutes)
+        select(
+            Booking.id,
+            Booking.job_id,
+            Booking.installer_id,
+            Booking.local_date,
+            Booking.sequence,
+            Booking.window_start,
+            Booking.window_end,
+            Job.duration_minutes,
+            Job.lat,
+            Job.lon,
+        )
         .join(Job, Job.id == Booking.job_id)
         .where(
             Booking.installer_id.in_(installer_ids),
@@ -125,20 +204,9 @@ def load_booked(
     if exclude_job is not None:
         stmt = stmt.where(Booking.job_id != exclude_job)
     booked: dict[tuple[int, date], list[_Booked]] = defaultdict(list)
-    for booking, lat, lon, minutes in db.session.execute(stmt):
-        booked[(booking.installer_id, booking.local_date)].append(
-            _Booked(
-                booking.id,
-                booking.job_id,
-                booking.installer_id,
-                booking.local_date,
-                booking.sequence,
-                booking.window_start,
-                booking.window_end,
-                minutes * 60,
-                (lat, lon),
-            )
-        )
+    for row in db.session.execute(stmt):
+        key = (row.installer_id, row.local_date)
+        booked[key].append(_Booked(*row[:7], row.duration_minutes * 60, (row.lat, row.lon)))
     return booked
 
 
@@ -147,19 +215,22 @@ def load_absences(
 ) -> dict[int | None, list[tuple[datetime, datetime]]]:
     """Time off and capacity blocks overlapping a period, by installer (None: whole dealer)."""
     absences: dict[int | None, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for installer in installers:
-        for off in installer.time_off:
-            if off.starts_at < end and off.ends_at > start:
-                absences[installer.id].append((off.starts_at, off.ends_at))
-    blocks = db.session.scalars(
-        select(CapacityBlock).where(
-            CapacityBlock.dealer_id == dealer_id,
-            CapacityBlock.starts_at < end,
-            CapacityBlock.ends_at > start,
-        )
+    time_off = select(
+        InstallerTimeOff.installer_id, InstallerTimeOff.starts_at, InstallerTimeOff.ends_at
+    ).where(
+        InstallerTimeOff.installer_id.in_([i.id for i in installers]),
+        InstallerTimeOff.starts_at < end,
+        InstallerTimeOff.ends_at > start,
     )
-    for block in blocks:
-        absences[block.installer_id].append((block.starts_at, block.ends_at))
+    blocks = select(
+        CapacityBlock.installer_id, CapacityBlock.starts_at, CapacityBlock.ends_at
+    ).where(
+        CapacityBlock.dealer_id == dealer_id,
+        CapacityBlock.starts_at < end,
+        CapacityBlock.ends_at > start,
+    )
+    for installer_id, starts_at, ends_at in db.session.execute(time_off.union_all(blocks)):
+        absences[installer_id].append((starts_at, ends_at))
     return absences
 
 
@@ -186,8 +257,50 @@ def build_calendar(
     points.update(b.point for day in booked.values() for b in day)
     ordered = sorted(points)
     calendar.points = {point: n for n, point in enumerate(ordered)}
-    calendar.matrix = np.asarray(travel_provider(dealer).matrix(ordered), dtype=np.int64)
+    calendar.travel_rows = _travel_rows(travel_provider(dealer), ordered, calendar, installers)
     return calendar
+
+
+# Travel not computed (never needed by the checks) reads as unreachable, never as free.
+UNKNOWN_TRAVEL = 10**9
+
+
+def _travel_rows(
+    provider: TravelTimeProvider,
+    ordered: list[tuple[float, float]],
+    calendar: Calendar,
+    installers: list[Installer],
+) -> list[list[int]]:
+    """Travel seconds the insertion checks read: to and from the job, and along each booked day.
+
+    A full matrix of every place would cost O(n²); the checks only ever read legs that
+    touch the new job and legs between consecutive stops of a day (home first and last).
+    """
+    n = len(ordered)
+    rows = [[UNKNOWN_TRAVEL] * n for _ in range(n)]
+    for i in range(n):
+        rows[i][i] = 0
+    job = calendar.job_point
+    job_place = [ordered[job]]
+    for i, seconds in enumerate(provider.matrix_between(job_place, ordered)[0].tolist()):
+        rows[job][i] = seconds
+    for i, seconds in enumerate(provider.matrix_between(ordered, job_place)[:, 0].tolist()):
+        rows[i][job] = seconds
+    homes = {i.id: (i.home_lat, i.home_lon) for i in installers}
+    legs: set[tuple[tuple[float, float], tuple[float, float]]] = set()
+    for (installer_id, _day), stops in calendar.booked.items():
+        home = homes.get(installer_id)
+        if home is None:
+            continue
+        path = [home, *(b.point for b in stops), home]
+        legs.update(pairwise(path))
+    if legs:
+        pairs = sorted(legs)
+        seconds = provider.pairs([a for a, _ in pairs], [b for _, b in pairs]).tolist()
+        index = calendar.points
+        for (a, b), value in zip(pairs, seconds, strict=True):
+            rows[index[a]][index[b]] = value
+    return rows
 
 
 def shift_span(installer: Installer, day: date) -> list[tuple[int, int]]:
@@ -203,54 +316,29 @@ def shift_span(installer: Installer, day: date) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def _overlaps(periods: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
-    return any(a < end and b > start for a, b in periods)
-
-
 def place(calendar: Calendar, installer: Installer, window: Window) -> Placement | None:
     """Return how the installer could take the job in the window, or None."""
-    day = window.start.astimezone(ZoneInfo(installer.timezone)).date()
-    spans = shift_span(installer, day)
-    if not spans:
-        return None
-    if _overlaps(calendar.absences.get(installer.id, ()), window.start, window.end):
-        return None
-    if _overlaps(calendar.absences.get(None, ()), window.start, window.end):
-        return None
-    index = calendar.point_index
-    matrix = calendar.matrix
+    return _place(calendar, installer, window, *calendar.epoch(window))
 
-    def travel(a: int, b: int) -> int:
-        return int(matrix[a, b])
 
-    stops = [
-        Stop(
-            b.booking_id,
-            index(b.point),
-            int(b.window_start.timestamp()),
-            int(b.window_end.timestamp()),
-            b.service_seconds,
-        )
-        for b in calendar.booked.get((installer.id, day), [])
-    ]
-    route = DayRoute(
-        installer.id,
-        index((installer.home_lat, installer.home_lon)),
-        spans[0][0],
-        spans[-1][1],
-        stops,
-        installer.max_jobs_per_day,
-    )
-    service = calendar.job.duration_minutes * 60
-    job_point = index((calendar.job.lat, calendar.job.lon))
-    w_start, w_end = int(window.start.timestamp()), int(window.end.timestamp())
+def _place(
+    calendar: Calendar, installer: Installer, window: Window, w_start: int, w_end: int
+) -> Placement | None:
+    day = calendar.local_day(window, installer.timezone)
+    working = calendar.day(installer, day)
+    if working is None or working.prepared is None:
+        return None
+    if working.absences and any(a < w_end and b > w_start for a, b in working.absences):
+        return None
+    service, job_point = calendar.service, calendar.job_point
     best: Insertion | None = None
-    for span_start, span_end in spans:
+    for span_start, span_end in working.spans:
         # The visit must fall inside one working period (not across a lunch break).
         earliest, latest = max(w_start, span_start), min(w_end, span_end - service)
         if earliest > latest:
             continue
-        found = best_insertion(route, Stop(0, job_point, earliest, latest, service), travel)
+        new = Stop(0, job_point, earliest, latest, service)
+        found = best_insertion(working.route, new, calendar.travel, working.prepared)
         if found is not None and (best is None or found.extra_travel < best.extra_travel):
             best = found
     return Placement(installer.id, best, day) if best is not None else None
@@ -277,7 +365,10 @@ def options(calendar: Calendar, windows: Iterable[Window]) -> list[WindowOption]
     """Judge each window: which installers could take the job there, cheapest extra travel first."""
     result = []
     for window in windows:
-        placements = [p for i in calendar.installers if (p := place(calendar, i, window))]
+        w_start, w_end = calendar.epoch(window)
+        placements = [
+            p for i in calendar.installers if (p := _place(calendar, i, window, w_start, w_end))
+        ]
         if placements:
             placements.sort(key=lambda p: (p.insertion.extra_travel, p.installer_id))
             result.append(WindowOption(window, placements))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 Travel = Callable[[int, int], int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stop:
     key: int
     point: int  # index into the travel matrix
@@ -23,7 +23,7 @@ class Stop:
     service: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DayRoute:
     installer_id: int
     home: int
@@ -33,7 +33,7 @@ class DayRoute:
     max_jobs: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Insertion:
     position: int
     extra_travel: int  # seconds of driving added to the day
@@ -67,21 +67,42 @@ def _latest_starts(route: DayRoute, travel: Travel) -> list[int]:
     return latest
 
 
-def best_insertion(route: DayRoute, new: Stop, travel: Travel) -> Insertion | None:
-    """Find the feasible position that adds the least driving, or None if the job cannot fit."""
-    if len(route.stops) >= route.max_jobs:
-        return None
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A feasible day's earliest and latest service starts, computed once for many checks."""
+
+    route: DayRoute
+    earliest: list[int]
+    latest: list[int]
+
+
+def prepare(route: DayRoute, travel: Travel) -> Prepared | None:
+    """Compute the slack of a day once; None when the day itself is infeasible."""
     earliest = schedule(route, travel)
     if earliest is None:
         return None
-    latest = _latest_starts(route, travel)
-    best: Insertion | None = None
+    return Prepared(route, earliest, _latest_starts(route, travel))
+
+
+def best_insertion(
+    route: DayRoute, new: Stop, travel: Travel, prepared: Prepared | None = None
+) -> Insertion | None:
+    """Find the feasible position that adds the least driving, or None if the job cannot fit."""
+    if len(route.stops) >= route.max_jobs:
+        return None
+    if prepared is None:
+        prepared = prepare(route, travel)
+        if prepared is None:
+            return None
+    earliest, latest = prepared.earliest, prepared.latest
     stops = route.stops
+    best: Insertion | None = None
     for position in range(len(stops) + 1):
-        prev_point = stops[position - 1].point if position else route.home
-        prev_depart = (
-            earliest[position - 1] + stops[position - 1].service if position else route.shift_start
-        )
+        if position:
+            before = stops[position - 1]
+            prev_point, prev_depart = before.point, earliest[position - 1] + before.service
+        else:
+            prev_point, prev_depart = route.home, route.shift_start
         start = max(new.window_start, prev_depart + travel(prev_point, new.point))
         if start > new.window_end or start + new.service > route.shift_end:
             continue

@@ -179,7 +179,8 @@ def book(
     _lock_job(job)
     if JobStatus(job.status) not in BOOKABLE:
         raise Conflict(
-            f"Job {job.id} is {job.status}; only assigned, scheduled or dispatched jobs can be booked.",
+            f"Job {job.id} is {job.status}; only assigned, scheduled or dispatched jobs "
+            "can be booked.",
             code="not_bookable",
             current_status=job.status,
         )
@@ -271,9 +272,10 @@ def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
         )
     if installer.id == booking.installer_id:
         return booking
-    if not installer.active or not set(job.required_skills) <= set(installer.skills):
+    missing = sorted(set(job.required_skills) - set(installer.skills))
+    if not installer.active or missing:
         raise Conflict(
-            f"Installer {installer.id} is inactive or lacks skills {sorted(set(job.required_skills) - set(installer.skills))}.",
+            f"Installer {installer.id} is inactive or lacks skills {missing}.",
             code="installer_unsuitable",
         )
     zone = ZoneInfo(dealer.timezone)

@@ -23,7 +23,7 @@ MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct
 
 @dataclass(frozen=True)
 class Window:
-    """One bookable window: UTC instants plus the local day and wall-clock times it was made from."""
+    """One bookable window: UTC instants, and the local day and clock times it was made from."""
 
     start: datetime
     end: datetime

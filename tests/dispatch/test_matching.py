@@ -23,7 +23,11 @@ def events(as_key, key, job_id):
 def test_intake_assigns_the_covering_dealer_and_explains_why(app, client, as_key):
     metro = Metro(app)
     job = metro.job(client)
-    assert (job["status"], job["dealer_id"], job["unassigned_reason"]) == ("assigned", metro.dealer.id, None)
+    assert (job["status"], job["dealer_id"], job["unassigned_reason"]) == (
+        "assigned",
+        metro.dealer.id,
+        None,
+    )
     assigned = events(as_key, metro.brand_key, job["id"])[-1]
     assert assigned["type"] == "assigned"
     assert assigned["actor_role"] == "system"
@@ -37,11 +41,19 @@ def test_intake_assigns_the_covering_dealer_and_explains_why(app, client, as_key
     ("change", "reason"),
     [
         ({"lat": FAR_AWAY[0], "lon": FAR_AWAY[1]}, "No dealer's service area covers this address."),
-        ({"category": "appliance"}, "No active dealer authorized for this brand in category appliance"),
-        ({"required_skills": ["plumbing"]}, "No dealer covering this address has an active installer with skills: plumbing."),
+        (
+            {"category": "appliance"},
+            "No active dealer authorized for this brand in category appliance",
+        ),
+        (
+            {"required_skills": ["plumbing"]},
+            "No dealer covering this address has an active installer with skills: plumbing.",
+        ),
     ],
 )
-def test_no_eligible_dealer_leaves_the_job_created_with_the_reason(app, client, as_key, change, reason):
+def test_no_eligible_dealer_leaves_the_job_created_with_the_reason(
+    app, client, as_key, change, reason
+):
     metro = Metro(app)
     factories.authorize(app, metro.brand, metro.dealer, ("door",))
     job = metro.job(client, **change)
@@ -66,7 +78,14 @@ def test_ranking_prefers_near_installers_then_track_record(app, client, as_key):
     near = metro.dealer
     far = factories.dealer(app, area=factories.square(km=40))
     factories.authorize(app, metro.brand, far)
-    factories.installer(app, far, home_lat=PEOPLES_SQUARE[0] + 0.1, home_lon=PEOPLES_SQUARE[1], max_jobs_per_day=4, shifts=factories.ALL_WEEK)
+    factories.installer(
+        app,
+        far,
+        home_lat=PEOPLES_SQUARE[0] + 0.1,
+        home_lon=PEOPLES_SQUARE[1],
+        max_jobs_per_day=4,
+        shifts=factories.ALL_WEEK,
+    )
     job = metro.job(client)
     assert job["dealer_id"] == near.id
     ranked = as_key(metro.brand_key).get(f"/api/v1/jobs/{job['id']}/candidates").json["candidates"]
@@ -96,15 +115,31 @@ def test_decline_passes_to_the_next_dealer_then_waits(app, client, as_key):
     metro = Metro(app)
     second = factories.dealer(app, area=factories.square(km=30))
     factories.authorize(app, metro.brand, second)
-    factories.installer(app, second, home_lat=PEOPLES_SQUARE[0] + 0.05, home_lon=PEOPLES_SQUARE[1], shifts=factories.ALL_WEEK)
+    factories.installer(
+        app,
+        second,
+        home_lat=PEOPLES_SQUARE[0] + 0.05,
+        home_lon=PEOPLES_SQUARE[1],
+        shifts=factories.ALL_WEEK,
+    )
     second_key = factories.api_key(app, "dealer", dealer=second)
     job = metro.job(client)
     assert job["dealer_id"] == metro.dealer.id
-    assert as_key(metro.dealer_key).post(f"/api/v1/jobs/{job['id']}/decline", json={"reason": "too busy"}).status_code == 204
+    assert (
+        as_key(metro.dealer_key)
+        .post(f"/api/v1/jobs/{job['id']}/decline", json={"reason": "too busy"})
+        .status_code
+        == 204
+    )
     moved = as_key(metro.brand_key).get(f"/api/v1/jobs/{job['id']}").json
     assert (moved["status"], moved["dealer_id"]) == ("assigned", second.id)
     assert as_key(metro.dealer_key).get(f"/api/v1/jobs/{job['id']}").status_code == 404
-    assert as_key(second_key).post(f"/api/v1/jobs/{job['id']}/decline", json={"reason": "no van"}).status_code == 204
+    assert (
+        as_key(second_key)
+        .post(f"/api/v1/jobs/{job['id']}/decline", json={"reason": "no van"})
+        .status_code
+        == 204
+    )
     waiting = as_key(metro.brand_key).get(f"/api/v1/jobs/{job['id']}").json
     assert (waiting["status"], waiting["dealer_id"]) == ("created", None)
     assert waiting["unassigned_reason"] == "Every eligible dealer declined this job."
@@ -115,15 +150,21 @@ def test_decline_passes_to_the_next_dealer_then_waits(app, client, as_key):
 def test_a_booked_job_cannot_be_declined(app, client, as_key):
     metro = Metro(app)
     job = metro.job(client)
-    start = as_key(metro.brand_key).get(f"/api/v1/jobs/{job['id']}/windows").json["windows"][0]["start"]
+    start = (
+        as_key(metro.brand_key).get(f"/api/v1/jobs/{job['id']}/windows").json["windows"][0]["start"]
+    )
     as_key(metro.brand_key).post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start})
-    refused = as_key(metro.dealer_key).post(f"/api/v1/jobs/{job['id']}/decline", json={"reason": "x"})
+    refused = as_key(metro.dealer_key).post(
+        f"/api/v1/jobs/{job['id']}/decline", json={"reason": "x"}
+    )
     assert (refused.status_code, refused.json["error"]["code"]) == (409, "not_declinable")
 
 
 def test_a_changed_service_area_is_seen_at_once(app, client, admin):
     metro = Metro(app)
-    moved = admin.put(f"/api/v1/dealers/{metro.dealer.id}/service-area", json=factories.square(*FAR_AWAY))
+    moved = admin.put(
+        f"/api/v1/dealers/{metro.dealer.id}/service-area", json=factories.square(*FAR_AWAY)
+    )
     assert moved.status_code == 200
     assert metro.job(client)["status"] == "created"
     admin.put(f"/api/v1/dealers/{metro.dealer.id}/service-area", json=factories.square())

@@ -74,23 +74,35 @@ def test_reschedule_releases_the_old_place(app, client, as_key, clock):
     a, b = metro.job(client), metro.job(client)
     day1 = windows(as_key, metro.brand_key, a["id"])[5]["start"]
     day2 = windows(as_key, metro.brand_key, a["id"])[10]["start"]
-    assert api.post(f"/api/v1/jobs/{a['id']}/booking", json={"window_start": day1}).status_code == 201
+    assert (
+        api.post(f"/api/v1/jobs/{a['id']}/booking", json={"window_start": day1}).status_code == 201
+    )
     taken = api.post(f"/api/v1/jobs/{b['id']}/booking", json={"window_start": day1})
     assert taken.status_code == 409
     assert taken.json["error"]["code"] == "window_unavailable"
     assert taken.json["error"]["alternatives"][0]["start"] == day2
-    assert api.post(f"/api/v1/jobs/{a['id']}/booking", json={"window_start": day2}).status_code == 200
-    assert api.post(f"/api/v1/jobs/{b['id']}/booking", json={"window_start": day1}).status_code == 201
+    assert (
+        api.post(f"/api/v1/jobs/{a['id']}/booking", json={"window_start": day2}).status_code == 200
+    )
+    assert (
+        api.post(f"/api/v1/jobs/{b['id']}/booking", json={"window_start": day1}).status_code == 201
+    )
 
 
 def test_a_window_that_is_not_offered_is_refused(metro, client, as_key):
     api = as_key(metro.brand_key)
     job = metro.job(client)
-    for start in ("2026-12-02T09:00:00+08:00", "2026-12-01T13:00:00+08:00", "2027-03-01T08:00:00+08:00"):
+    for start in (
+        "2026-12-02T09:00:00+08:00",
+        "2026-12-01T13:00:00+08:00",
+        "2027-03-01T08:00:00+08:00",
+    ):
         response = api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start})
         assert response.status_code == 409, start
         assert response.json["error"]["code"] == "window_unavailable"
-    naive = api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": "2026-12-02T08:00:00"})
+    naive = api.post(
+        f"/api/v1/jobs/{job['id']}/booking", json={"window_start": "2026-12-02T08:00:00"}
+    )
     assert naive.status_code == 422
     assert api.get(f"/api/v1/jobs/{job['id']}").json["status"] == "assigned"
 
@@ -99,14 +111,26 @@ def test_change_cutoff_binds_brands_but_not_dispatchers(metro, client, as_key, c
     api = as_key(metro.brand_key)
     job = metro.job(client)
     start = windows(as_key, metro.brand_key, job["id"])[7]["start"]  # Thu 13:00 local
-    assert api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start}).status_code == 201
+    assert (
+        api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start}).status_code
+        == 201
+    )
     clock.set(datetime.fromisoformat(start) - timedelta(hours=23))
     refused = api.delete(f"/api/v1/jobs/{job['id']}/booking")
     assert refused.status_code == 409
     assert refused.json["error"]["code"] == "change_cutoff_passed"
-    assert refused.json["error"]["cutoff"] == (datetime.fromisoformat(start) - timedelta(hours=24)).astimezone(UTC).isoformat()
-    other = next(i for i in metro.installers if i.id != api.get(f"/api/v1/jobs/{job['id']}").json["installer_id"])
-    moved = as_key(metro.dealer_key).post(f"/api/v1/jobs/{job['id']}/booking/move", json={"installer_id": other.id})
+    assert (
+        refused.json["error"]["cutoff"]
+        == (datetime.fromisoformat(start) - timedelta(hours=24)).astimezone(UTC).isoformat()
+    )
+    other = next(
+        i
+        for i in metro.installers
+        if i.id != api.get(f"/api/v1/jobs/{job['id']}").json["installer_id"]
+    )
+    moved = as_key(metro.dealer_key).post(
+        f"/api/v1/jobs/{job['id']}/booking/move", json={"installer_id": other.id}
+    )
     assert moved.status_code == 200, moved.json
     assert moved.json["installer_id"] == other.id
 
@@ -118,7 +142,9 @@ def test_capacity_per_installer_day(app, client, as_key, clock):
     jobs = [metro.job(client, duration_minutes=30) for _ in range(3)]
     day = windows(as_key, metro.brand_key, jobs[0]["id"])
     codes = [
-        api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": day[n]["start"]}).status_code
+        api.post(
+            f"/api/v1/jobs/{job['id']}/booking", json={"window_start": day[n]["start"]}
+        ).status_code
         for n, job in enumerate(jobs)
     ]
     assert codes == [201, 201, 409]
@@ -136,7 +162,12 @@ def test_travel_time_makes_far_jobs_in_back_to_back_windows_infeasible(app, clie
     # could start only at 10:13. So 08:00–10:00 is out; 10:00–12:00 is fine.
     far = metro.job(client, duration_minutes=90, lat=metro.center[0] + 0.08, lon=metro.center[1])
     first = windows(as_key, metro.brand_key, near["id"])
-    assert api.post(f"/api/v1/jobs/{near['id']}/booking", json={"window_start": first[0]["start"]}).status_code == 201
+    assert (
+        api.post(
+            f"/api/v1/jobs/{near['id']}/booking", json={"window_start": first[0]["start"]}
+        ).status_code
+        == 201
+    )
     far_windows = windows(as_key, metro.brand_key, far["id"])
     # 08:00 is taken by the long job's route; 10:00 is still reachable; travel shows in the score.
     assert far_windows[0]["start"] == "2026-12-02T10:00:00+08:00"
@@ -147,7 +178,14 @@ def test_blocks_remove_capacity_and_refuse_booked_time(metro, client, as_key):
     dealer = as_key(metro.dealer_key)
     job = metro.job(client)
     base = f"/api/v1/dealers/{metro.dealer.id}/blocks"
-    block = dealer.post(base, json={"starts_at": "2026-12-02T00:00:00+08:00", "ends_at": "2026-12-03T00:00:00+08:00", "reason": "training"})
+    block = dealer.post(
+        base,
+        json={
+            "starts_at": "2026-12-02T00:00:00+08:00",
+            "ends_at": "2026-12-03T00:00:00+08:00",
+            "reason": "training",
+        },
+    )
     assert block.status_code == 201, block.json
     found = windows(as_key, metro.brand_key, job["id"])
     assert found[0]["date"] == "2026-12-03"
@@ -155,7 +193,10 @@ def test_blocks_remove_capacity_and_refuse_booked_time(metro, client, as_key):
     assert dealer.delete(f"{base}/{block.json['id']}").status_code == 204
     start = windows(as_key, metro.brand_key, job["id"])[0]["start"]
     as_key(metro.brand_key).post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start})
-    clash = dealer.post(base, json={"starts_at": "2026-12-02T07:00:00+08:00", "ends_at": "2026-12-02T12:00:00+08:00"})
+    clash = dealer.post(
+        base,
+        json={"starts_at": "2026-12-02T07:00:00+08:00", "ends_at": "2026-12-02T12:00:00+08:00"},
+    )
     assert clash.status_code == 409
     assert clash.json["error"]["job_ids"] == [job["id"]]
 
@@ -165,7 +206,11 @@ def test_one_installer_block_leaves_the_other(metro, client, as_key):
     job = metro.job(client)
     dealer.post(
         f"/api/v1/dealers/{metro.dealer.id}/blocks",
-        json={"installer_id": metro.installers[0].id, "starts_at": "2026-12-02T00:00:00+08:00", "ends_at": "2026-12-03T00:00:00+08:00"},
+        json={
+            "installer_id": metro.installers[0].id,
+            "starts_at": "2026-12-02T00:00:00+08:00",
+            "ends_at": "2026-12-03T00:00:00+08:00",
+        },
     )
     assert windows(as_key, metro.brand_key, job["id"])[0]["installers"] == 1
 
@@ -176,7 +221,10 @@ def test_time_off_and_shifts_decide_who_works(app, client, as_key, clock, admin)
     installer = metro.installers[0]
     # No Wednesday shift, and time off all of Thursday 3 December.
     week = [{"weekday": d, "start": "08:00", "end": "19:00"} for d in (1, 2, 4, 5, 6, 7)]
-    assert admin.put(f"/api/v1/installers/{installer.id}/shifts", json={"shifts": week}).status_code == 200
+    assert (
+        admin.put(f"/api/v1/installers/{installer.id}/shifts", json={"shifts": week}).status_code
+        == 200
+    )
     off = {"starts_at": "2026-12-03T00:00:00+08:00", "ends_at": "2026-12-04T00:00:00+08:00"}
     assert admin.post(f"/api/v1/installers/{installer.id}/time-off", json=off).status_code == 201
     job = metro.job(client)
@@ -188,18 +236,32 @@ def test_day_view_and_move_rules(metro, app, client, as_key):
     jobs = [metro.job(client, duration_minutes=30) for _ in range(3)]
     start = windows(as_key, metro.brand_key, jobs[0]["id"])[0]["start"]
     for job in jobs:
-        assert as_key(metro.brand_key).post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start}).status_code == 201
-    day = dealer.get(f"/api/v1/dealers/{metro.dealer.id}/bookings", query_string={"date": "2026-12-02"})
+        assert (
+            as_key(metro.brand_key)
+            .post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start})
+            .status_code
+            == 201
+        )
+    day = dealer.get(
+        f"/api/v1/dealers/{metro.dealer.id}/bookings", query_string={"date": "2026-12-02"}
+    )
     assert day.status_code == 200
     booked = [b for row in day.json["installers"] for b in row["bookings"]]
     assert sorted(b["job_id"] for b in booked) == sorted(j["id"] for j in jobs)
     for row in day.json["installers"]:
         assert [b["sequence"] for b in row["bookings"]] == list(range(len(row["bookings"])))
     lacking = factories.installer(app, metro.dealer, skills=["delivery"], shifts=factories.ALL_WEEK)
-    refused = dealer.post(f"/api/v1/jobs/{jobs[0]['id']}/booking/move", json={"installer_id": lacking.id})
+    refused = dealer.post(
+        f"/api/v1/jobs/{jobs[0]['id']}/booking/move", json={"installer_id": lacking.id}
+    )
     assert (refused.status_code, refused.json["error"]["code"]) == (409, "installer_unsuitable")
     stranger = Metro(app).installers[0]
-    assert dealer.post(f"/api/v1/jobs/{jobs[0]['id']}/booking/move", json={"installer_id": stranger.id}).status_code == 422
+    assert (
+        dealer.post(
+            f"/api/v1/jobs/{jobs[0]['id']}/booking/move", json={"installer_id": stranger.id}
+        ).status_code
+        == 422
+    )
 
 
 def test_windows_need_an_assigned_dealer(app, client, as_key, clock):
@@ -215,9 +277,27 @@ def test_other_tenants_cannot_see_or_book(metro, app, client, as_key):
     other = Metro(app)
     for key in (other.brand_key, other.dealer_key):
         assert as_key(key).get(f"/api/v1/jobs/{job['id']}/windows").status_code == 404
-        assert as_key(key).post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": "2026-12-02T08:00:00+08:00"}).status_code == 404
-    assert as_key(other.dealer_key).get(f"/api/v1/dealers/{metro.dealer.id}/bookings", query_string={"date": "2026-12-02"}).status_code == 404
-    assert as_key(metro.brand_key).get(f"/api/v1/dealers/{metro.dealer.id}/bookings", query_string={"date": "2026-12-02"}).status_code == 403
+        assert (
+            as_key(key)
+            .post(
+                f"/api/v1/jobs/{job['id']}/booking",
+                json={"window_start": "2026-12-02T08:00:00+08:00"},
+            )
+            .status_code
+            == 404
+        )
+    assert (
+        as_key(other.dealer_key)
+        .get(f"/api/v1/dealers/{metro.dealer.id}/bookings", query_string={"date": "2026-12-02"})
+        .status_code
+        == 404
+    )
+    assert (
+        as_key(metro.brand_key)
+        .get(f"/api/v1/dealers/{metro.dealer.id}/bookings", query_string={"date": "2026-12-02"})
+        .status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize(
@@ -232,9 +312,13 @@ def test_dst_days_in_new_york_through_the_api(app, client, as_key, clock, now, d
     metro = Metro(app, timezone="America/New_York", center=(40.7128, -74.0060))
     job = metro.job(client, timezone="America/New_York")
     found = windows(as_key, metro.brand_key, job["id"], **{"from": day, "days": 1})
-    assert [w["start"][11:] for w in found] == [f"{h}:00:00{offset}" for h in ("08", "10", "13", "15", "17")]
+    assert [w["start"][11:] for w in found] == [
+        f"{h}:00:00{offset}" for h in ("08", "10", "13", "15", "17")
+    ]
     thirteen = datetime.fromisoformat(found[2]["start"]).astimezone(UTC)
     assert thirteen.strftime("%H:%M") == utc_13
-    booked = as_key(metro.brand_key).post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": found[2]["start"]})
+    booked = as_key(metro.brand_key).post(
+        f"/api/v1/jobs/{job['id']}/booking", json={"window_start": found[2]["start"]}
+    )
     assert booked.status_code == 201
     assert booked.json["window_start"] == found[2]["start"]

@@ -59,7 +59,15 @@ def test_matches_brute_force_on_random_days():
         stops = []
         for key in range(n):
             start = rng.randrange(0, 30_000, 600)
-            stops.append(Stop(key + 1, rng.randint(0, 8), start, start + rng.choice([1800, 3600, 7200]), rng.choice([600, 1800, 3600])))
+            stops.append(
+                Stop(
+                    key + 1,
+                    rng.randint(0, 8),
+                    start,
+                    start + rng.choice([1800, 3600, 7200]),
+                    rng.choice([600, 1800, 3600]),
+                )
+            )
         stops.sort(key=lambda s: s.window_start)
         day = route(stops, max_jobs=rng.randint(n, n + 2))
         if schedule(day, line_travel) is None:
@@ -70,7 +78,14 @@ def test_matches_brute_force_on_random_days():
         feasible = []
         if n < day.max_jobs:
             for position in range(n + 1):
-                trial = DayRoute(1, 0, day.shift_start, day.shift_end, [*stops[:position], new, *stops[position:]], day.max_jobs)
+                trial = DayRoute(
+                    1,
+                    0,
+                    day.shift_start,
+                    day.shift_end,
+                    [*stops[:position], new, *stops[position:]],
+                    day.max_jobs,
+                )
                 if schedule(trial, line_travel) is not None:
                     points = [0, *(s.point for s in trial.stops), 0]
                     before = [0, *(s.point for s in stops), 0]

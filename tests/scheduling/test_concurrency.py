@@ -26,7 +26,9 @@ def _jobs(app, metro, count, minutes=10):
         return [
             jobs.create_job(
                 metro.brand.id,
-                factories.job_payload(lat=metro.center[0], lon=metro.center[1], duration_minutes=minutes),
+                factories.job_payload(
+                    lat=metro.center[0], lon=metro.center[1], duration_minutes=minutes
+                ),
                 Actor("brand", "test"),
             ).id
             for _ in range(count)
@@ -60,13 +62,19 @@ def _booker(base, key, job_id, start):
                 timeout=120,
             )
             return response.status_code, response.text
+
     return call
 
 
 def _day_starts(metro):
     from app.scheduling.windows import windows_for_day
 
-    return [w.local()[0].isoformat() for w in windows_for_day(datetime.fromisoformat(DAY).date(), metro_template(), "Asia/Shanghai")]
+    return [
+        w.local()[0].isoformat()
+        for w in windows_for_day(
+            datetime.fromisoformat(DAY).date(), metro_template(), "Asia/Shanghai"
+        )
+    ]
 
 
 def metro_template():
@@ -80,10 +88,15 @@ def test_200_concurrent_bookings_for_50_places(app, live_server, clock):
     metro = Metro(app, installers=10, max_jobs=5)
     job_ids = _jobs(app, metro, 200)
     starts = _day_starts(metro)
-    calls = [_booker(live_server, metro.brand_key, job_id, starts[n % len(starts)]) for n, job_id in enumerate(job_ids)]
+    calls = [
+        _booker(live_server, metro.brand_key, job_id, starts[n % len(starts)])
+        for n, job_id in enumerate(job_ids)
+    ]
     results = _in_parallel(calls)
     codes = Counter(code for code, _ in results)
-    assert codes == {201: 50, 409: 150}, [text for code, text in results if code not in (201, 409)][:3]
+    assert codes == {201: 50, 409: 150}, [text for code, text in results if code not in (201, 409)][
+        :3
+    ]
     assert not any("locked" in text for _, text in results)
     with app.app_context():
         per_installer = db.session.execute(
@@ -101,13 +114,22 @@ def test_cancel_and_book_racing_for_the_last_place_stay_consistent(app, live_ser
     start = _day_starts(metro)[0]
     headers = {"Authorization": f"Bearer {metro.brand_key}"}
     for _ in range(5):
-        first = requests.post(f"{live_server}/api/v1/jobs/{holder}/booking", json={"window_start": start}, headers=headers, timeout=60)
+        first = requests.post(
+            f"{live_server}/api/v1/jobs/{holder}/booking",
+            json={"window_start": start},
+            headers=headers,
+            timeout=60,
+        )
         assert first.status_code in (200, 201), first.text
 
         def cancel():
-            return requests.delete(f"{live_server}/api/v1/jobs/{holder}/booking", headers=headers, timeout=60).status_code, ""
+            return requests.delete(
+                f"{live_server}/api/v1/jobs/{holder}/booking", headers=headers, timeout=60
+            ).status_code, ""
 
-        results = _in_parallel([cancel] + [_booker(live_server, metro.brand_key, j, start) for j in others])
+        results = _in_parallel(
+            [cancel] + [_booker(live_server, metro.brand_key, j, start) for j in others]
+        )
         assert results[0][0] == 204
         won = [job for job, (code, _) in zip(others, results[1:], strict=True) if code == 201]
         assert all(code in (201, 409) for code, _ in results[1:])
@@ -120,4 +142,9 @@ def test_cancel_and_book_racing_for_the_last_place_stay_consistent(app, live_ser
             assert scheduled == set(won)
         # Free the place again for the next round.
         for job in won:
-            assert requests.delete(f"{live_server}/api/v1/jobs/{job}/booking", headers=headers, timeout=60).status_code == 204
+            assert (
+                requests.delete(
+                    f"{live_server}/api/v1/jobs/{job}/booking", headers=headers, timeout=60
+                ).status_code
+                == 204
+            )

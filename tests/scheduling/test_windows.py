@@ -1,9 +1,9 @@
 """Windows keep their local hours across DST; nonexistent local times are never offered."""
 
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from app.scheduling.windows import DEFAULT_TEMPLATE, localize, windows_for_day
-from zoneinfo import ZoneInfo
 
 NY = "America/New_York"
 
@@ -27,7 +27,13 @@ def test_shanghai_windows_have_local_hours_and_offset():
 
 def test_spring_forward_day_keeps_local_hours():
     found = windows_for_day(date(2026, 3, 8), DEFAULT_TEMPLATE, NY)
-    assert [_local(w)[0] for w in found] == ["08:00-0400", "10:00-0400", "13:00-0400", "15:00-0400", "17:00-0400"]
+    assert [_local(w)[0] for w in found] == [
+        "08:00-0400",
+        "10:00-0400",
+        "13:00-0400",
+        "15:00-0400",
+        "17:00-0400",
+    ]
     # 13:00 EDT is 17:00 UTC (the day before it was 18:00 UTC).
     assert found[2].start == datetime(2026, 3, 8, 17, 0, tzinfo=UTC)
     before = windows_for_day(date(2026, 3, 7), DEFAULT_TEMPLATE, NY)
@@ -36,7 +42,13 @@ def test_spring_forward_day_keeps_local_hours():
 
 def test_fall_back_day_keeps_local_hours():
     found = windows_for_day(date(2026, 11, 1), DEFAULT_TEMPLATE, NY)
-    assert [_local(w)[0] for w in found] == ["08:00-0500", "10:00-0500", "13:00-0500", "15:00-0500", "17:00-0500"]
+    assert [_local(w)[0] for w in found] == [
+        "08:00-0500",
+        "10:00-0500",
+        "13:00-0500",
+        "15:00-0500",
+        "17:00-0500",
+    ]
     assert found[2].start == datetime(2026, 11, 1, 18, 0, tzinfo=UTC)
     assert all((w.end - w.start).total_seconds() == 7200 for w in found)
 
