@@ -1,6 +1,7 @@
 """Concurrent booking over real HTTP: throughput and overbookings on SQLite and PostgreSQL.
 
-Usage: python -m bench.booking [--db sqlite|postgresql|both] [--requests 600] [--threads 16]
+Usage: python -m bench.booking [--db sqlite|postgresql|both] [--requests 600]
+                              [--threads 16]
 Each request books a probe job into one of its dealer's windows on one day; requests go to
 4 dealers only, so places run out and most requests contend for the last ones. Afterwards every installer-day is checked: bookings ≤ max jobs and the day's
 route keeps every window with travel (app.scheduling.capacity.schedule).
@@ -74,7 +75,7 @@ def overbookings(app) -> tuple[int, int]:  # type: ignore[no-untyped-def]
             route = DayRoute(
                 installer_id, 0, shift_start, shift_end, stops, installer.max_jobs_per_day
             )
-            if schedule(route, lambda a, b: matrix[a][b]) is None:
+            if schedule(route, lambda a, b, m=matrix: m[a][b]) is None:
                 broken += 1
         return over, broken
 
@@ -152,7 +153,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['database']} | {r['requests']} | {r['threads']} | {r['seconds']} | {r['requests_per_s']} | "
+            f"| {r['database']} | {r['requests']} | {r['threads']} | {r['seconds']} "
+            f"| {r['requests_per_s']} | "
             f"{r['booked']} | {r['bookings_per_s']} | {r['refused_409']} | {r['other'] or 0} | "
             f"{r['installer_days_over_capacity']} | {r['installer_days_with_broken_windows']} |"
         )

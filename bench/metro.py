@@ -200,7 +200,7 @@ def build(
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 __all__ = ["BRAND_KEY", "UTC", "build", "database", "date", "make_app", "percentile"]
