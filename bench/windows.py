@@ -62,7 +62,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['database']} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} | {r['mean_ms']} | {r['max_ms']} | {r['windows_offered_mean']} |"
+            f"| {r['database']} | {r['requests']} | {r['p50_ms']} | {r['p95_ms']} "
+            f"| {r['mean_ms']} | {r['max_ms']} | {r['windows_offered_mean']} |"
         )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "windows.json").write_text(json.dumps(rows, indent=2) + "\n")
