@@ -4,7 +4,8 @@ Usage: python -m bench.booking [--db sqlite|postgresql|both] [--requests 600]
                               [--threads 16]
 Each request books a probe job into one of its dealer's windows on one day; requests go to
 4 dealers only, so places run out and most requests contend for the last ones. Afterwards
-every installer-day is checked: bookings ≤ max jobs and the day's route keeps every window with travel (app.scheduling.capacity.schedule).
+every installer-day is checked: bookings ≤ max jobs and the day's route keeps every
+window with travel (app.scheduling.capacity.schedule).
 Writes bench/results/booking.json.
 """
 
