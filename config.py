@@ -51,6 +51,10 @@ class Config:
     GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "fuwutong")
     GEOCODER_DATA = os.environ.get("GEOCODER_DATA", "")
 
+    # A routing server for travel times (its table service); unset: great-circle estimate.
+    OSRM_URL = os.environ.get("OSRM_URL", "")
+    OSRM_TIMEOUT = float(os.environ.get("OSRM_TIMEOUT", "5"))
+
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
     # Idempotency-Key records are kept this long; a key reused later starts a new request.

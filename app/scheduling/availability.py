@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -23,12 +24,15 @@ from app.scheduling.models import Booking, CapacityBlock
 from app.scheduling.windows import Window, days, local_today, localize, windows_for_day
 
 
-def travel_provider(dealer: Dealer) -> TravelTimeProvider:
-    """Return the travel-time provider for a dealer: OSRM when configured, else great circle."""
+@contextmanager
+def travel_provider(dealer: Dealer) -> Iterator[TravelTimeProvider]:
+    """Lend the travel-time provider for a dealer: OSRM when configured, else great circle."""
     url = current_app.config.get("OSRM_URL")
     if url:
-        return OsrmTravel(url, timeout=current_app.config.get("OSRM_TIMEOUT", 5.0))
-    return GreatCircleTravel(road_factor=dealer.road_factor, speed_kmh=dealer.average_speed_kmh)
+        with OsrmTravel(url, timeout=current_app.config.get("OSRM_TIMEOUT", 5.0)) as osrm:
+            yield osrm
+    else:
+        yield GreatCircleTravel(road_factor=dealer.road_factor, speed_kmh=dealer.average_speed_kmh)
 
 
 @dataclass(frozen=True)
@@ -257,7 +261,8 @@ def build_calendar(
     points.update(b.point for day in booked.values() for b in day)
     ordered = sorted(points)
     calendar.points = {point: n for n, point in enumerate(ordered)}
-    calendar.travel_rows = _travel_rows(travel_provider(dealer), ordered, calendar, installers)
+    with travel_provider(dealer) as provider:
+        calendar.travel_rows = _travel_rows(provider, ordered, calendar, installers)
     return calendar
 
 

@@ -333,3 +333,16 @@ def test_osrm_rejects_bad_parameters(kwargs: dict[str, Any], message: str):
 def test_osrm_owns_and_closes_its_session():
     with OsrmTravel("http://127.0.0.1:5000") as travel:
         assert isinstance(travel.session, requests.Session)
+
+
+def test_pairs_match_the_matrix_for_both_providers(osrm: FakeOsrm, session: requests.Session):
+    places = [(31.23, 121.47), (31.24, 121.50), (31.20, 121.44)]
+    origins = [places[0], places[1], places[2], places[0]]
+    destinations = [places[1], places[2], places[0], places[0]]
+    for provider in (GreatCircleTravel(), client(osrm, session)):
+        full = provider.matrix(places)
+        index = {p: n for n, p in enumerate(places)}
+        expected = [full[index[a], index[b]] for a, b in zip(origins, destinations, strict=True)]
+        assert provider.pairs(origins, destinations).tolist() == expected
+    with pytest.raises(ValueError, match="same length"):
+        GreatCircleTravel().pairs(places, places[:2])

@@ -322,3 +322,44 @@ def test_dst_days_in_new_york_through_the_api(app, client, as_key, clock, now, d
     )
     assert booked.status_code == 201
     assert booked.json["window_start"] == found[2]["start"]
+
+
+def test_windows_use_the_osrm_server_when_configured(metro, app, client, as_key, monkeypatch):
+    from tests.geo.test_travel import FakeOsrm
+
+    job_north = metro.job(client, lat=metro.center[0] + 0.01, lon=metro.center[1])
+    plain = windows(as_key, metro.brand_key, job_north["id"])[0]["score"]
+    fake = FakeOsrm()
+    server, url = _serve(fake)
+    try:
+        monkeypatch.setitem(app.config, "OSRM_URL", url)
+        routed = windows(as_key, metro.brand_key, job_north["id"])[0]["score"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Great circle: 1.11 km × 1.3 at 30 km/h ≈ 173 s each way → 6 min; the fake server
+    # says 0.01° of latitude is 200 s each way → 7 min.
+    assert (plain, routed) == (6, 7)
+    assert fake.requests and all("/table/v1/driving/" in path for path in fake.requests)
+
+
+def _serve(fake):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, body = fake.answer(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
