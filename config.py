@@ -45,6 +45,8 @@ class Config:
     TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
     TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
     TWILIO_STATUS_CALLBACK_URL = os.environ.get("TWILIO_STATUS_CALLBACK_URL", "")
+    # Hours after the invitation before a consumer who booked nothing is nudged (at most twice).
+    NUDGE_AFTER_HOURS = _int("NUDGE_AFTER_HOURS", 24)
 
     GEOCODER = os.environ.get("GEOCODER", "offline")
     GEOCODER_OPTIONS: dict[str, Any] = _json("GEOCODER_OPTIONS", {})

@@ -31,6 +31,7 @@ def create_app(config_class: type = Config) -> Flask:
     register_error_handlers(app)
     register_request_checks(app)
     register_commands(app)
+    register_reactions()
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
@@ -120,9 +121,17 @@ def register_request_checks(app: Flask) -> None:
         )
 
 
+def register_reactions() -> None:
+    from app.notify import reactions
+
+    reactions.connect()
+
+
 def register_commands(app: Flask) -> None:
     from app.auth.cli import apikey_cli
     from app.demo.cli import demo_cli
+    from app.scheduler import scheduler_cli
 
     app.cli.add_command(apikey_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(scheduler_cli)

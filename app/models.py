@@ -11,6 +11,7 @@ from app.network.models import (
     InstallerTimeOff,
     ServiceArea,
 )
+from app.notify.models import Feedback, InboundMessage, OutboundMessage, SmsOptOut, SmsTemplate
 from app.scheduling.models import Booking, CapacityBlock, InstallerDay
 
 __all__ = [
@@ -20,12 +21,17 @@ __all__ = [
     "BrandDealer",
     "CapacityBlock",
     "Dealer",
+    "Feedback",
     "IdempotencyRecord",
+    "InboundMessage",
     "Installer",
     "InstallerDay",
     "InstallerShift",
     "InstallerTimeOff",
     "Job",
     "JobEvent",
+    "OutboundMessage",
     "ServiceArea",
+    "SmsOptOut",
+    "SmsTemplate",
 ]

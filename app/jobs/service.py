@@ -15,6 +15,7 @@ from app.extensions import db
 from app.geo.geocoding import geocode_address
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
+from app.jobs.signals import job_event
 
 S = JobStatus
 # The lifecycle (DESIGN.md). Every status change goes through transition() below.
@@ -72,6 +73,7 @@ def record_event(
         client_time=client_time,
     )
     db.session.add(event)
+    job_event.send(job, event=event)
     return event
 
 

@@ -1,0 +1,157 @@
+"""What the consumer is told when their job changes: one SMS per event that matters to them."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.auth.links import link_url
+from app.extensions import db
+from app.jobs.models import Job, JobEvent
+from app.jobs.signals import job_event
+from app.network.models import Brand, Dealer, Installer
+from app.notify.service import queue_sms
+
+SERVICE = {
+    "zh-CN": {
+        "delivery": "送货",
+        "install": "安装",
+        "delivery_install": "送货安装",
+        "repair": "维修",
+    },
+    "en": {
+        "delivery": "deliver",
+        "install": "install",
+        "delivery_install": "deliver and install",
+        "repair": "repair",
+    },
+}
+FAILURE_REASONS = {
+    "zh-CN": {
+        "customer_absent": "家中无人",
+        "wrong_or_damaged_item": "商品错误或损坏",
+        "site_not_ready": "现场不具备安装条件",
+        "needs_parts": "需要补充配件",
+        "other": "其他原因",
+    },
+    "en": {
+        "customer_absent": "nobody was home",
+        "wrong_or_damaged_item": "wrong or damaged item",
+        "site_not_ready": "the site was not ready",
+        "needs_parts": "parts are needed",
+        "other": "another reason",
+    },
+}
+# Event type -> template. "assigned" invites the consumer to pick a window.
+TEMPLATE_FOR = {
+    "assigned": "invitation",
+    "scheduled": "confirmed",
+    "rescheduled": "confirmed",
+    "booking_cancelled": "booking_cancelled",
+    "cancelled": "cancelled",
+    "en_route": "on_the_way",
+    "completed": "completed",
+    "failed": "visit_failed",
+}
+LINK_FOR = {"completed": "feedback"}
+
+
+def job_context(job: Job) -> dict[str, Any]:
+    """Words a message about this job may use."""
+    locale = job.consumer_locale
+    brand = db.session.get(Brand, job.brand_id)
+    dealer = db.session.get(Dealer, job.dealer_id) if job.dealer_id else None
+    installer = db.session.get(Installer, job.installer_id) if job.installer_id else None
+    item = job.items[0]["name"] if job.items else job.category
+    context = {
+        "brand": brand.name if brand else "",
+        "name": job.consumer_name,
+        "dealer": dealer.name if dealer else "",
+        "installer": installer.name if installer else "",
+        "item": item,
+        "service": SERVICE.get(locale, SERVICE["en"]).get(job.kind, job.kind),
+    }
+    booking = job.booking
+    if booking is not None:
+        from app.scheduling.windows import Window
+
+        zone = ZoneInfo(job.timezone)
+        start, end = booking.window_start.astimezone(zone), booking.window_end.astimezone(zone)
+        window = Window(
+            booking.window_start,
+            booking.window_end,
+            start.date(),
+            start.time(),
+            end.time(),
+            job.timezone,
+        )
+        context["window"] = window.label(locale)
+        context["eta"] = booking.estimated_start.astimezone(zone).strftime("%H:%M")
+    return context
+
+
+def invitation_choices(job: Job, context: dict[str, Any]) -> tuple[str, list[str]]:
+    """Offer up to three windows by SMS reply: the best window of each of the first days."""
+    from app.scheduling.service import windows_for_job
+
+    best_per_day: dict[Any, Any] = {}
+    for option in windows_for_job(job):
+        day = option.window.local_date
+        if (
+            day not in best_per_day
+            or option.extra_travel_minutes < best_per_day[day].extra_travel_minutes
+        ):
+            best_per_day[day] = option
+        if len(best_per_day) > 3:
+            break
+    chosen = [best_per_day[day] for day in sorted(best_per_day)[:3]]
+    if not chosen:
+        return "", []
+    labels = [o.window.label(job.consumer_locale) for o in chosen]
+    if job.consumer_locale == "zh-CN":
+        text = " 或回复 " + "，".join(f"{n} 选 {label}" for n, label in enumerate(labels, 1))
+    else:
+        text = " or reply " + ", ".join(f"{n} for {label}" for n, label in enumerate(labels, 1))
+    return text, [o.window.start.isoformat() for o in chosen]
+
+
+def tell_consumer(job: Job, event: JobEvent) -> None:
+    """React to a job event with the consumer's message, if the event calls for one."""
+    template = TEMPLATE_FOR.get(event.type)
+    if template is None:
+        return
+    context = job_context(job)
+    purpose = LINK_FOR.get(event.type, "book")
+    context["link"] = link_url(job.id, purpose)
+    payload: dict[str, Any] = {"event": event.type}
+    if template == "invitation":
+        context["choices"], offered = invitation_choices(job, context)
+        payload["offered"] = offered
+    if template == "visit_failed":
+        reason = (event.payload or {}).get("reason", "other")
+        context["reason"] = FAILURE_REASONS.get(job.consumer_locale, FAILURE_REASONS["en"]).get(
+            reason, reason
+        )
+    if template == "on_the_way" and (event.payload or {}).get("eta"):
+        context["eta"] = event.payload["eta"]
+    urgent = event.actor_role == "consumer" or None  # the answer to the consumer's own action
+    queue_sms(
+        to=job.consumer_phone,
+        template=template,
+        locale=job.consumer_locale,
+        context=context,
+        zone=job.timezone,
+        brand_id=job.brand_id,
+        job_id=job.id,
+        urgent=urgent,
+        payload=payload,
+    )
+
+
+def _on_job_event(job: Job, event: JobEvent, **_: Any) -> None:
+    tell_consumer(job, event)
+
+
+def connect() -> None:
+    """Subscribe the consumer messages to job events (once per process)."""
+    job_event.connect(_on_job_event, weak=False)

@@ -1,0 +1,140 @@
+"""Sending the outbox: claim a message by conditional update, send it, record the outcome.
+
+A message is never sent twice: only the process whose UPDATE … WHERE status='pending' changed
+the row sends it, and a message whose outcome is unknown (the process died mid-send) is
+marked failed, never retried.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.db import transaction, utcnow
+from app.extensions import db
+from app.notify.backends import SendError, backend
+from app.notify.enums import RANK, MessageStatus
+from app.notify.models import OutboundMessage, SmsOptOut
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_S, BACKOFF_CAP_S = 30, 3600
+STUCK_AFTER = timedelta(minutes=10)
+# Twilio codes that mean the number itself is not reachable by SMS.
+OPTED_OUT_AT_CARRIER = "21610"
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Capped exponential backoff with jitter: half to all of min(cap, base × 2^(n-1))."""
+    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
+
+
+def claim(message_id: int) -> bool:
+    """Take a due pending message for sending; False if someone else took it or it is not due."""
+    now = utcnow()
+    with transaction():
+        result = db.session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.id == message_id,
+                OutboundMessage.status == MessageStatus.PENDING,
+                OutboundMessage.next_attempt_at <= now,
+            )
+            .values(
+                status=MessageStatus.SENDING,
+                attempts=OutboundMessage.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def status_callback_url(message_id: int) -> str | None:
+    """Where Twilio reports delivery; carries our id so an early callback finds the message."""
+    base = current_app.config.get("TWILIO_STATUS_CALLBACK_URL")
+    return f"{base}?m={message_id}" if base else None
+
+
+def send_one(message_id: int) -> str:
+    """Send one message if it can be claimed; return what happened."""
+    if not claim(message_id):
+        return "not claimed"
+    message = db.session.get(OutboundMessage, message_id)
+    assert message is not None
+    db.session.refresh(message)
+    try:
+        sent = backend().send(
+            to=message.to, body=message.body, status_callback=status_callback_url(message.id)
+        )
+    except SendError as error:
+        return _record_failure(message_id, error)
+    with transaction():
+        message = db.session.get(OutboundMessage, message_id)
+        assert message is not None
+        message.provider_id = sent.provider_id or None
+        message.sent_at = utcnow()
+        if RANK[MessageStatus(message.status)] < RANK[MessageStatus.SENT]:
+            message.status = MessageStatus.SENT
+    return "sent"
+
+
+def _record_failure(message_id: int, error: SendError) -> str:
+    with transaction():
+        message = db.session.get(OutboundMessage, message_id)
+        assert message is not None
+        message.error_code, message.error_message = error.code, error.message
+        if error.code == OPTED_OUT_AT_CARRIER and db.session.get(SmsOptOut, message.to) is None:
+            db.session.add(SmsOptOut(phone=message.to, keyword="carrier"))
+        if error.transient and message.attempts < MAX_ATTEMPTS:
+            message.status = MessageStatus.PENDING
+            message.next_attempt_at = utcnow() + backoff(message.attempts)
+            return "retry"
+        message.status = MessageStatus.FAILED
+        return "failed"
+
+
+def send_due(limit: int = 100) -> dict[str, int]:
+    """Send every due pending message (urgent first); return counts by outcome."""
+    now = utcnow()
+    ids = list(
+        db.session.scalars(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.status == MessageStatus.PENDING,
+                OutboundMessage.next_attempt_at <= now,
+            )
+            .order_by(
+                OutboundMessage.urgent.desc(), OutboundMessage.next_attempt_at, OutboundMessage.id
+            )
+            .limit(limit)
+        )
+    )
+    db.session.commit()  # end the read; each send is its own short transaction
+    outcomes: dict[str, int] = {}
+    for message_id in ids:
+        outcome = send_one(message_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def expire_stuck() -> int:
+    """Fail messages left in `sending` by a crashed sender: the provider may have them already."""
+    cutoff = utcnow() - STUCK_AFTER
+    with transaction():
+        result = db.session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.status == MessageStatus.SENDING, OutboundMessage.updated_at < cutoff
+            )
+            .values(
+                status=MessageStatus.FAILED,
+                error_code="unknown",
+                error_message="send interrupted; not retried to avoid a double send",
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,62 @@
+"""The one registry of scheduled work: each domain's tasks.py function, its id and trigger.
+
+Tasks run in the scheduler process (`flask scheduler run`), never inside the web workers.
+Every task is safe to run twice, and in two scheduler processes at once: work is claimed
+with conditional updates or made unique by a constraint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    run: Callable[[], Any]
+    trigger: BaseTrigger
+    description: str
+
+
+def registry() -> list[Task]:
+    """Every scheduled task (imported lazily so the web app never loads the scheduler)."""
+    from app.jobs import tasks as jobs_tasks
+    from app.notify import tasks as notify_tasks
+
+    return [
+        Task(
+            "notify.send_outbox",
+            notify_tasks.send_outbox,
+            IntervalTrigger(seconds=5),
+            "Send pending SMS; retry transient failures with backoff",
+        ),
+        Task(
+            "notify.day_before_reminders",
+            notify_tasks.day_before_reminders,
+            IntervalTrigger(minutes=5),
+            "Remind consumers of tomorrow's visit (once per booking)",
+        ),
+        Task(
+            "notify.nudge_unbooked",
+            notify_tasks.nudge_unbooked,
+            IntervalTrigger(minutes=10),
+            "Nudge consumers who have not picked a window (at most twice)",
+        ),
+        Task(
+            "notify.expire_stuck",
+            notify_tasks.expire_stuck,
+            IntervalTrigger(minutes=5),
+            "Fail messages whose send was interrupted (never re-sent: no doubles)",
+        ),
+        Task(
+            "jobs.purge_idempotency_keys",
+            jobs_tasks.purge_idempotency_keys,
+            IntervalTrigger(hours=1),
+            "Forget Idempotency-Key answers older than IDEMPOTENCY_TTL_HOURS",
+        ),
+    ]
