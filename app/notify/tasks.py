@@ -49,11 +49,8 @@ def _queue_once(dedupe_key: str, **message: Any) -> bool:
 def _existing(keys: list[str]) -> set[str]:
     if not keys:
         return set()
-    return set(
-        db.session.scalars(
-            select(OutboundMessage.dedupe_key).where(OutboundMessage.dedupe_key.in_(keys))
-        )
-    )  # type: ignore[arg-type]
+    stmt = select(OutboundMessage.dedupe_key).where(OutboundMessage.dedupe_key.in_(keys))
+    return {key for key in db.session.scalars(stmt) if key}
 
 
 def day_before_reminders() -> int:
