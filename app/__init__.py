@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.db import render_migration_item
 from app.errors import error_response, register_error_handlers
-from app.extensions import api, migrate
+from app.extensions import api, limiter, migrate
 from app.extensions import db as database  # not `db`: that would hide the app.db module
 from config import BASE_DIR, INSTANCE_DIR, Config
 
@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
         },
     )
     api.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

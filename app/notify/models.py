@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.auth.scoping import tenant_scope
 from app.db import Base, utcnow
 from app.notify.enums import MessageStatus
 
 
+@tenant_scope(brand=lambda p: OutboundMessage.brand_id == p.brand_id)
 class OutboundMessage(Base):
     """One SMS, written in the same transaction as the change that causes it; sent later."""
 

@@ -6,14 +6,24 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from app.auth.scoping import visible
+from app.auth.service import Principal
 from app.db import utcnow
+from app.errors import NotFound, Unprocessable
 from app.extensions import db
 from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut, SmsTemplate
 from app.notify.segments import count_segments
-from app.notify.templates import ALLOWED_AFTER_OPT_OUT, BRAND_TEMPLATES, DEFAULTS, URGENT, render
+from app.notify.templates import (
+    ALLOWED_AFTER_OPT_OUT,
+    BRAND_TEMPLATES,
+    DEFAULTS,
+    URGENT,
+    placeholders,
+    render,
+)
 from app.scheduling.windows import localize
 
 QUIET_FROM, QUIET_UNTIL = time(21), time(8)
@@ -126,3 +136,117 @@ def opt_in(phone: str) -> bool:
     db.session.delete(row)
     db.session.flush()
     return True
+
+
+COMMON_PLACEHOLDERS = frozenset({"brand", "name", "dealer", "item", "service", "link"})
+
+
+def allowed_placeholders(key: str) -> frozenset[str]:
+    """Placeholders a template may use: the built-in wording's, plus the common ones."""
+    used: set[str] = set()
+    for text in DEFAULTS[key].values():
+        used |= placeholders(text)
+    return frozenset(used | COMMON_PLACEHOLDERS)
+
+
+def check_template(key: str, body: str) -> None:
+    """Refuse a template text that could not be rendered for this message."""
+    if key not in BRAND_TEMPLATES:
+        raise Unprocessable(
+            f"{key!r} is not a template brands can change; choose one of "
+            f"{', '.join(sorted(BRAND_TEMPLATES))}.",
+            fields={"key": ["not customisable"]},
+        )
+    try:
+        used = placeholders(body)
+    except ValueError as error:
+        raise Unprocessable(
+            f"The template is malformed: {error}.", fields={"body": [str(error)]}
+        ) from error
+    unknown = used - allowed_placeholders(key)
+    if unknown:
+        raise Unprocessable(
+            f"Unknown placeholders {sorted(unknown)}; allowed: {sorted(allowed_placeholders(key))}.",
+            fields={"body": [f"unknown placeholder {{{name}}}" for name in sorted(unknown)]},
+        )
+
+
+def set_template(brand_id: int, key: str, locale: str, body: str) -> SmsTemplate:
+    """Store a brand's own wording of a template."""
+    check_template(key, body)
+    row = db.session.scalar(
+        select(SmsTemplate).where(
+            SmsTemplate.brand_id == brand_id, SmsTemplate.key == key, SmsTemplate.locale == locale
+        )
+    )
+    if row is None:
+        row = SmsTemplate(brand_id=brand_id, key=key, locale=locale, body=body)
+        db.session.add(row)
+    else:
+        row.body = body
+    db.session.flush()
+    return row
+
+
+def reset_template(brand_id: int, key: str, locale: str) -> None:
+    """Go back to the built-in wording."""
+    row = db.session.scalar(
+        select(SmsTemplate).where(
+            SmsTemplate.brand_id == brand_id, SmsTemplate.key == key, SmsTemplate.locale == locale
+        )
+    )
+    if row is None:
+        raise NotFound(f"Brand {brand_id} has no own {key}/{locale} template.")
+    db.session.delete(row)
+    db.session.flush()
+
+
+def brand_templates(brand_id: int) -> list[dict[str, Any]]:
+    """Every brand template in every locale, the brand's own wording where set."""
+    own = {
+        (row.key, row.locale): row.body
+        for row in db.session.scalars(select(SmsTemplate).where(SmsTemplate.brand_id == brand_id))
+    }
+    found = []
+    for key in sorted(BRAND_TEMPLATES):
+        for locale, default in sorted(DEFAULTS[key].items()):
+            body = own.get((key, locale), default)
+            found.append(
+                {
+                    "key": key,
+                    "locale": locale,
+                    "body": body,
+                    "custom": (key, locale) in own,
+                    "segments": count_segments(body).count,
+                }
+            )
+    return found
+
+
+def preview(
+    *, template: str, locale: str, brand_id: int | None, context: dict[str, Any], body: str | None
+) -> dict[str, Any]:
+    """Render a template (or a draft text) and say what it costs to send."""
+    if template not in DEFAULTS:
+        raise Unprocessable(f"Unknown template {template!r}.", fields={"template": ["unknown"]})
+    if body is not None and template in BRAND_TEMPLATES:
+        check_template(template, body)
+    text = body if body is not None else template_text(template, locale, brand_id)
+    rendered = render(text, context)
+    parts = count_segments(rendered)
+    return {
+        "body": rendered,
+        "encoding": parts.encoding,
+        "units": parts.units,
+        "segments": parts.count,
+        "placeholders": sorted(placeholders(text)),
+    }
+
+
+def search_messages(principal: Principal, filters: dict[str, Any]) -> Select[OutboundMessage]:
+    """Select the outbox rows a principal may see (a brand: its own), newest first."""
+    stmt = visible(OutboundMessage, principal).order_by(OutboundMessage.id.desc())
+    for field in ("job_id", "status", "to"):
+        if filters.get(field) is not None:
+            stmt = stmt.where(getattr(OutboundMessage, field) == filters[field])
+    return stmt

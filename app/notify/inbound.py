@@ -1,0 +1,143 @@
+"""Replies from consumers: STOP/START/HELP keywords, 1-2-3 to book an offered window, LINK."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from app.auth.links import link_url
+from app.auth.service import Actor
+from app.db import utcnow
+from app.errors import AppError
+from app.extensions import db
+from app.jobs.models import Job
+from app.notify.models import InboundMessage, OutboundMessage
+from app.notify.reactions import job_context
+from app.notify.service import opt_in, opt_out, queue_sms
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订"})
+START_WORDS = frozenset({"START", "UNSTOP", "订阅"})
+HELP_WORDS = frozenset({"HELP", "INFO", "帮助"})
+LINK_WORDS = frozenset({"LINK", "链接"})
+HELP_AGAIN_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Reply:
+    inbound: InboundMessage
+    queued: list[OutboundMessage]
+
+
+def _latest_job(phone: str) -> Job | None:
+    return db.session.scalar(
+        select(Job)
+        .where(Job.consumer_phone == phone)
+        .order_by(Job.created_at.desc(), Job.id.desc())
+    )
+
+
+def _locale(phone: str, job: Job | None) -> str:
+    if job is not None:
+        return job.consumer_locale
+    return "zh-CN" if phone.startswith("+86") else "en"
+
+
+def _zone(job: Job | None) -> str:
+    from flask import current_app
+
+    return job.timezone if job is not None else current_app.config["DEFAULT_TIMEZONE"]
+
+
+def handle(provider_id: str, phone: str, body: str) -> Reply:
+    """Act on an inbound SMS once (a webhook retried by the provider is not acted on twice)."""
+    existing = db.session.scalar(
+        select(InboundMessage).where(InboundMessage.provider_id == provider_id)
+    )
+    if existing is not None:
+        return Reply(existing, [])
+    inbound = InboundMessage(provider_id=provider_id, from_number=phone, body=body[:1600])
+    db.session.add(inbound)
+    job = _latest_job(phone)
+    inbound.job_id = job.id if job else None
+    word = body.strip().upper()
+    queued: list[OutboundMessage] = []
+
+    def reply(template: str, **context: str) -> None:
+        queued.append(
+            queue_sms(
+                to=phone,
+                template=template,
+                locale=_locale(phone, job),
+                context=context,
+                zone=_zone(job),
+                brand_id=job.brand_id if job else None,
+                job_id=job.id if job else None,
+                urgent=True,  # an answer to what the consumer just sent
+            )
+        )
+
+    if word in STOP_WORDS:
+        opt_out(phone, word)
+        inbound.action = "opted_out"
+        reply("opted_out")
+    elif word in START_WORDS:
+        opt_in(phone)
+        inbound.action = "opted_in"
+        reply("opted_in")
+    elif word in HELP_WORDS:
+        inbound.action = "help"
+        reply("help")
+    elif word in LINK_WORDS and job is not None:
+        inbound.action = "link"
+        reply("nudge", **{**job_context(job), "link": link_url(job.id, "book")})
+    elif word in {"1", "2", "3"}:
+        inbound.action = _book_offer(phone, int(word), reply)
+    elif _helped_recently(phone):
+        inbound.action = "ignored"
+    else:
+        inbound.action = "not_understood"
+        reply("reply_not_understood")
+    db.session.flush()
+    return Reply(inbound, queued)
+
+
+def _helped_recently(phone: str) -> bool:
+    since = utcnow() - HELP_AGAIN_AFTER
+    return (
+        db.session.scalar(
+            select(OutboundMessage.id).where(
+                OutboundMessage.to == phone,
+                OutboundMessage.template == "reply_not_understood",
+                OutboundMessage.created_at >= since,
+            )
+        )
+        is not None
+    )
+
+
+def _book_offer(phone: str, choice: int, reply: Callable[..., None]) -> str:
+    """Book the window numbered `choice` in the last SMS that offered windows to this number."""
+    from app.scheduling.service import book
+
+    offer = db.session.scalar(
+        select(OutboundMessage)
+        .where(OutboundMessage.to == phone, OutboundMessage.template == "invitation")
+        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+    )
+    offered = (offer.payload or {}).get("offered", []) if offer else []
+    job = db.session.get(Job, offer.job_id) if offer and offer.job_id else None
+    if job is None or choice > len(offered):
+        reply("reply_not_understood")
+        return "not_understood"
+    try:
+        with db.session.begin_nested():
+            book(
+                job, datetime.fromisoformat(offered[choice - 1]), Actor("consumer", f"sms:{phone}")
+            )
+    except AppError:
+        reply("reply_window_gone", **{**job_context(job), "link": link_url(job.id, "book")})
+        return "window_gone"
+    return f"booked_{choice}"
