@@ -76,10 +76,17 @@ def register_blueprints(app: Flask) -> None:
     from app.dispatch import api as dispatch_api
     from app.jobs import api as jobs_api
     from app.network import api as network_api
+    from app.notify import api as notify_api
     from app.scheduling import api as scheduling_api
 
-    for module in (network_api, jobs_api, dispatch_api, scheduling_api, auth_api):
+    for module in (network_api, jobs_api, dispatch_api, scheduling_api, notify_api, auth_api):
         api.register_blueprint(module.blp)
+
+    from app.consumer import pages as consumer_pages
+    from app.notify import webhooks
+
+    app.register_blueprint(consumer_pages.bp)
+    app.register_blueprint(webhooks.bp)
 
     @app.get("/")
     def index() -> Response:

@@ -8,15 +8,20 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+
 from app.auth.service import Actor
 from app.db import clock_set_to
 from app.dispatch import service as dispatch
 from app.errors import AppError
+from app.extensions import db
 from app.geo.geocoding import OfflineGazetteer
 from app.jobs import service as jobs
 from app.jobs.enums import JobKind, JobStatus
 from app.jobs.models import Job
 from app.network.models import Brand
+from app.notify.enums import MessageStatus
+from app.notify.models import OutboundMessage
 from app.scheduling import service as scheduling
 
 TIMEZONE = "Asia/Shanghai"
@@ -116,6 +121,18 @@ def seed_jobs(
             brand_actor = Actor("brand", f"{brand.id}/demo")
             job = jobs.create_job(brand.id, _fields(rng, n, spec, streets), brand_actor)
             _advance(rng, job, target, day, sim, now, brand_actor)
+    _deliver_history(now)
+
+
+def _deliver_history(now: datetime) -> None:
+    """Messages of the replayed past count as delivered; only future ones wait in the outbox."""
+    db.session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.status == MessageStatus.PENDING, OutboundMessage.next_attempt_at <= now
+        )
+        .values(status=MessageStatus.DELIVERED, attempts=1, sent_at=OutboundMessage.next_attempt_at)
+    )
 
 
 def _advance(

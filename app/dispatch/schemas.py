@@ -14,6 +14,9 @@ class CandidateSchema(ma.Schema):
     distance_km = ma.fields.Float(
         required=True, metadata={"description": "To the nearest capable installer's home"}
     )
+    average_rating = ma.fields.Float(
+        required=True, metadata={"description": "Consumers' smoothed mean rating, 1–5"}
+    )
     first_visit_rate = ma.fields.Float(
         required=True, metadata={"description": "Smoothed first-visit completion"}
     )

@@ -17,16 +17,19 @@ from app.jobs import service as jobs
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
 from app.network.models import Brand, BrandDealer, Dealer, Installer
+from app.notify.models import Feedback
 from app.scheduling.availability import capable_crews, shift_span
 from app.scheduling.models import Booking
 from app.scheduling.windows import local_today
 
 # Ranking weights (lower score wins): how full the dealer is over its horizon, how far its
-# nearest capable installer lives, and how often its first visit completes the job.
+# nearest capable installer lives, and its track record — half how often its first visit
+# completes the job, half what consumers rated it.
 WEIGHT_LOAD, WEIGHT_DISTANCE, WEIGHT_RECORD = 0.5, 0.3, 0.2
 DISTANCE_SCALE_KM = 20.0
-# First-visit completion is smoothed towards a prior so a new dealer is neither best nor worst.
+# Both records are smoothed towards a prior so a new dealer is neither best nor worst.
 RECORD_PRIOR, RECORD_PRIOR_WEIGHT, RECORD_DAYS = 0.8, 5, 90
+RATING_PRIOR, RATING_PRIOR_WEIGHT = 4.0, 5
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Candidate:
     capacity: int
     distance_km: float
     first_visit_rate: float
+    average_rating: float
 
 
 @dataclass(frozen=True)
@@ -145,10 +149,27 @@ def first_visit_rates(dealer_ids: list[int], now: datetime) -> dict[int, float]:
     }
 
 
+def average_ratings(dealer_ids: list[int], now: datetime) -> dict[int, float]:
+    """Consumers' mean rating (1–5) of each dealer's recent visits, smoothed."""
+    since = now - timedelta(days=RECORD_DAYS)
+    rows = db.session.execute(
+        select(Feedback.dealer_id, func.count(Feedback.id), func.sum(Feedback.rating))
+        .where(Feedback.dealer_id.in_(dealer_ids), Feedback.created_at >= since)
+        .group_by(Feedback.dealer_id)
+    ).all()
+    totals = {dealer_id: (int(n), int(total or 0)) for dealer_id, n, total in rows}
+    return {
+        d: (totals.get(d, (0, 0))[1] + RATING_PRIOR * RATING_PRIOR_WEIGHT)
+        / (totals.get(d, (0, 0))[0] + RATING_PRIOR_WEIGHT)
+        for d in dealer_ids
+    }
+
+
 def rank(job: Job, eligible: Eligible, *, now: datetime | None = None) -> list[Candidate]:
     """Order eligible dealers: free capacity, nearness of installers, track record."""
     now = now or utcnow()
     rates = first_visit_rates([d.id for d in eligible.dealers], now)
+    ratings = average_ratings([d.id for d in eligible.dealers], now)
     candidates = []
     for dealer in eligible.dealers:
         installers = eligible.crews[dealer.id]
@@ -160,7 +181,7 @@ def rank(job: Job, eligible: Eligible, *, now: datetime | None = None) -> list[C
         score = (
             WEIGHT_LOAD * load
             + WEIGHT_DISTANCE * min(distance / DISTANCE_SCALE_KM, 1.0)
-            + WEIGHT_RECORD * (1 - rates[dealer.id])
+            + WEIGHT_RECORD * (1 - (rates[dealer.id] + (ratings[dealer.id] - 1) / 4) / 2)
         )
         candidates.append(
             Candidate(
@@ -171,6 +192,7 @@ def rank(job: Job, eligible: Eligible, *, now: datetime | None = None) -> list[C
                 capacity,
                 round(distance, 2),
                 round(rates[dealer.id], 3),
+                round(ratings[dealer.id], 2),
             )
         )
     candidates.sort(key=lambda c: (c.score, c.dealer_id))

@@ -24,7 +24,7 @@ from app.notify.schemas import (
 )
 from app.pagination import page_schema, paginate
 
-LOCALES = "<any(zh-CN,en):locale>"
+LOCALES = '<any("zh-CN",en):locale>'
 
 
 def _brand(brand_id: int) -> Brand:

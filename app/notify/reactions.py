@@ -54,6 +54,7 @@ TEMPLATE_FOR = {
     "failed": "visit_failed",
 }
 LINK_FOR = {"completed": "feedback"}
+OFFER_DAYS = 5
 
 
 def job_context(job: Job) -> dict[str, Any]:
@@ -95,7 +96,8 @@ def invitation_choices(job: Job, context: dict[str, Any]) -> tuple[str, list[str
     from app.scheduling.service import windows_for_job
 
     best_per_day: dict[Any, Any] = {}
-    for option in windows_for_job(job):
+    # Offers are for the next few days: a reply should book something soon and concrete.
+    for option in windows_for_job(job, count=OFFER_DAYS):
         day = option.window.local_date
         if (
             day not in best_per_day

@@ -121,6 +121,22 @@ def send_due(limit: int = 100) -> dict[str, int]:
     return outcomes
 
 
+def due_for(phone: str) -> list[int]:
+    """Urgent messages to one number that may go now."""
+    ids = list(
+        db.session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.to == phone,
+                OutboundMessage.status == MessageStatus.PENDING,
+                OutboundMessage.urgent.is_(True),
+                OutboundMessage.next_attempt_at <= utcnow(),
+            )
+        )
+    )
+    db.session.commit()
+    return ids
+
+
 def expire_stuck() -> int:
     """Fail messages left in `sending` by a crashed sender: the provider may have them already."""
     cutoff = utcnow() - STUCK_AFTER

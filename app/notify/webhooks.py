@@ -94,8 +94,9 @@ def inbound_message() -> Response:
     if not sid or not phone:
         abort(400, description="MessageSid and From are required.")
     with transaction():
-        reply = inbound.handle(sid, phone, request.form.get("Body", ""))
-        queued = [message.id for message in reply.queued]
-    for message_id in queued:
-        sender.send_one(message_id)  # claims first, so the scheduler cannot send it again
+        inbound.handle(sid, phone, request.form.get("Body", ""))
+    # Answers (and a booking's confirmation) go now, not at the scheduler's next tick; each
+    # is claimed first, so the scheduler cannot send it again.
+    for message_id in sender.due_for(phone):
+        sender.send_one(message_id)
     return _twiml()

@@ -1,0 +1,159 @@
+"""Server-rendered consumer pages; plain forms, no JavaScript needed; zh-CN or en."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from app.consumer import bp
+from app.consumer import service as consumer
+from app.consumer.texts import texts
+from app.db import transaction
+from app.errors import AppError, Gone
+from app.extensions import db, limiter
+from app.jobs.models import Job
+from app.network.models import Dealer
+
+DONE = {"booked", "rescheduled", "cancelled"}
+
+
+def _token_key() -> str:
+    return f"link:{request.view_args.get('token', '') if request.view_args else ''}"
+
+
+def _render(template: str, locale: str, status: int = 200, **context: Any) -> Response:
+    response = make_response(
+        render_template(template, t=texts(locale), locale=locale, **context), status
+    )
+    response.headers["Cache-Control"] = "no-store"  # personal data and live availability
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    return response
+
+
+def _error_page(error: AppError) -> Response:
+    locale = request.accept_languages.best_match(["zh-CN", "en"]) or "zh-CN"
+    phone = None
+    if isinstance(error, Gone):
+        job = _expired_job()
+        if job is not None:
+            locale = job.consumer_locale
+            dealer = db.session.get(Dealer, job.dealer_id) if job.dealer_id else None
+            phone = dealer.phone if dealer else None
+        return _render("consumer/message.html", locale, 410, kind="expired", phone=phone)
+    if error.status == 404:
+        return _render("consumer/message.html", locale, 404, kind="invalid")
+    raise error
+
+
+def _expired_job() -> Job | None:
+    """The job of an expired (but genuine) link, to show the dealer's phone number."""
+    from flask import current_app
+
+    token = (request.view_args or {}).get("token", "")
+    purpose = "feedback" if request.path.startswith("/f/") else "book"
+    serializer = URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=f"consumer-{purpose}"
+    )
+    try:
+        job_id = serializer.loads(token)  # no max_age: the signature is what matters here
+    except BadSignature:
+        return None
+    return db.session.get(Job, job_id) if isinstance(job_id, int) else None
+
+
+@bp.errorhandler(AppError)
+def _app_error(error: AppError) -> Response:
+    return _error_page(error)
+
+
+@bp.errorhandler(429)
+def _too_many(_: Exception) -> Response:
+    locale = request.accept_languages.best_match(["zh-CN", "en"]) or "zh-CN"
+    return _render("consumer/message.html", locale, 429, kind="slow")
+
+
+@bp.get("/b/<token>")
+@limiter.limit("60/minute")
+def booking(token: str) -> Response:
+    """The booking page."""
+    job = consumer.job_from_token(token, "book")
+    locale = job.consumer_locale
+    page = consumer.booking_page(job, locale)
+    done = request.args.get("done")
+    return _render(
+        "consumer/booking.html", locale, page=page, token=token, done=done if done in DONE else None
+    )
+
+
+@bp.post("/b/<token>/book")
+@limiter.limit("30/minute")
+@limiter.limit("20/hour", key_func=_token_key)
+def book(token: str) -> Response:
+    """Book or move to the chosen window; on a clash show the page again with fresh times."""
+    job = consumer.job_from_token(token, "book")
+    locale = job.consumer_locale
+    try:
+        with transaction():
+            replaced = consumer.book(job, request.form.get("window_start", ""))
+    except AppError as error:
+        if error.status not in (409, 422):
+            raise
+        db.session.rollback()
+        job = consumer.job_from_token(token, "book")
+        page = consumer.booking_page(job, locale)
+        return _render("consumer/booking.html", locale, 409, page=page, token=token, problem=error)
+    done = "rescheduled" if replaced else "booked"
+    return redirect(url_for("consumer.booking", token=token, done=done), 303)  # type: ignore[return-value]
+
+
+@bp.post("/b/<token>/cancel")
+@limiter.limit("30/minute")
+@limiter.limit("20/hour", key_func=_token_key)
+def cancel(token: str) -> Response:
+    """Release the booked window."""
+    job = consumer.job_from_token(token, "book")
+    locale = job.consumer_locale
+    try:
+        with transaction():
+            consumer.cancel(job)
+    except AppError as error:
+        if error.status not in (404, 409):
+            raise
+        db.session.rollback()
+        job = consumer.job_from_token(token, "book")
+        page = consumer.booking_page(job, locale)
+        return _render("consumer/booking.html", locale, 409, page=page, token=token, problem=error)
+    return redirect(url_for("consumer.booking", token=token, done="cancelled"), 303)  # type: ignore[return-value]
+
+
+@bp.route("/f/<token>", methods=["GET", "POST"])
+@limiter.limit("30/minute")
+def feedback(token: str) -> Response:
+    """Rate a completed visit (once)."""
+    job = consumer.job_from_token(token, "feedback")
+    locale = job.consumer_locale
+    if request.method == "GET":
+        existing = consumer.existing_feedback(job)
+        return _render("consumer/feedback.html", locale, job=job, existing=existing, token=token)
+    rating = request.form.get("rating", "")
+    try:
+        with transaction():
+            consumer.leave_feedback(
+                job, int(rating) if rating.isdigit() else 0, request.form.get("comment", "")
+            )
+    except AppError as error:
+        db.session.rollback()
+        status = 422 if error.status == 422 else 409
+        existing = consumer.existing_feedback(job)
+        return _render(
+            "consumer/feedback.html",
+            locale,
+            status,
+            job=job,
+            existing=existing,
+            token=token,
+            problem=error,
+        )
+    return _render("consumer/message.html", locale, kind="thanks")
