@@ -71,6 +71,15 @@ class Phone(ma.fields.String):
         return phone
 
 
+# Ids are INTEGER columns: a larger number can name no row, and PostgreSQL refuses to compare it.
+MAX_ID = 2**31 - 1
+
+
+def Id(**kwargs: Any) -> ma.fields.Integer:
+    """A row id given in a body or a query string."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 SKILL_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 

@@ -7,6 +7,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import flask_migrate
@@ -73,6 +74,14 @@ def _empty_database(app: Flask) -> Iterator[None]:
 
 
 @pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An application context for calling services directly; uncommitted work is rolled back."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -123,6 +132,22 @@ def admin(app: Flask, client: FlaskClient) -> Api:
     from tests import factories
 
     return Api(client, factories.api_key(app, "admin"))
+
+
+@pytest.fixture
+def tenant(app: Flask, as_key):  # type: ignore[no-untyped-def]
+    """A brand with its key, and a dealer (with a key) authorized for it."""
+    from tests import factories
+
+    brand = factories.brand(app)
+    dealer = factories.dealer(app)
+    factories.authorize(app, brand, dealer)
+    return SimpleNamespace(
+        brand=brand,
+        dealer=dealer,
+        api=as_key(factories.api_key(app, "brand", brand=brand)),
+        dealer_api=as_key(factories.api_key(app, "dealer", dealer=dealer)),
+    )
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from app.auth.enums import API_KEY_ROLES, Role
 from app.auth.service import create_api_key, list_api_keys, revoke_api_key
 from app.db import transaction
+from app.errors import AppError
 
 apikey_cli = AppGroup("apikey", help="Issue, list and revoke API keys.")
 
@@ -17,8 +18,6 @@ apikey_cli = AppGroup("apikey", help="Issue, list and revoke API keys.")
 @click.option("--dealer", "dealer_id", type=int, help="Owner dealer id (role dealer)")
 def create(role: str, name: str, brand_id: int | None, dealer_id: int | None) -> None:
     """Create a key and print it (it is shown only once)."""
-    from app.errors import AppError
-
     try:
         with transaction():
             key, raw_key = create_api_key(
@@ -42,6 +41,9 @@ def list_() -> None:
 @click.argument("key_id", type=int)
 def revoke(key_id: int) -> None:
     """Revoke a key."""
-    with transaction():
-        revoke_api_key(key_id)
+    try:
+        with transaction():
+            revoke_api_key(key_id)
+    except AppError as error:
+        raise click.ClickException(error.message) from error
     click.echo(f"revoked key {key_id}")
