@@ -27,14 +27,17 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_array(value: Any) -> bool:
+    # JSON gives lists; shapely's __geo_interface__ (the demo, other services) gives tuples.
+    return isinstance(value, list | tuple)
+
+
 def _check_ring(ring: Any, where: str) -> None:
-    if not isinstance(ring, list):
+    if not _is_array(ring):
         raise _invalid(f"{where} must be a list of positions")
     for position in ring:
         if not (
-            isinstance(position, list)
-            and len(position) in (2, 3)
-            and all(_is_number(c) for c in position)
+            _is_array(position) and len(position) in (2, 3) and all(_is_number(c) for c in position)
         ):
             raise _invalid(
                 f"{where}: every position must be [lon, lat] numbers, got {position!r:.60}"
@@ -44,12 +47,12 @@ def _check_ring(ring: Any, where: str) -> None:
     if len(ring) < 4:
         raise _invalid(f"{where} needs at least 4 positions, got {len(ring)}")
     # shapely would close an open ring silently; GeoJSON (RFC 7946 3.1.6) requires it closed.
-    if ring[0] != ring[-1]:
+    if list(ring[0]) != list(ring[-1]):
         raise _invalid(f"{where} is not closed: its first and last positions differ")
 
 
 def _check_polygon(rings: Any, where: str) -> None:
-    if not isinstance(rings, list):
+    if not _is_array(rings):
         raise _invalid(f"{where} must be a list of rings")
     if not rings:
         raise _invalid(f"{where} is empty")
@@ -65,7 +68,7 @@ def _check_structure(geojson: dict[str, Any]) -> None:
     if geojson["type"] == "Polygon":
         _check_polygon(coordinates, "the polygon")
         return
-    if not isinstance(coordinates, list):
+    if not _is_array(coordinates):
         raise _invalid("the multipolygon must be a list of polygons")
     if not coordinates:
         raise _invalid("the multipolygon is empty")
