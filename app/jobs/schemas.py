@@ -99,7 +99,7 @@ class JobListArgsSchema(ma.Schema):
     status = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(_STATUSES)),
         validate=distinct,
-        metadata={"description": "Repeat to match any of several statuses"},
+        metadata={"description": "Repeat to match any of several statuses", "uniqueItems": True},
     )
     category = ma.fields.String(validate=ma.validate.OneOf(_CATEGORIES))
     external_id = ma.fields.String(validate=ma.validate.Length(min=1, max=100))

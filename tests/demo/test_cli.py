@@ -3,6 +3,7 @@
 import re
 from collections import Counter
 
+import pytest
 from shapely.geometry import Point, shape
 from sqlalchemy import select
 
@@ -66,6 +67,7 @@ def _printed_keys(output):
     return re.findall(r"fwt_demo_\w+", output)
 
 
+@pytest.mark.slow
 def test_seed_if_empty_and_reset_give_the_same_metro(app, as_key):
     runner = app.test_cli_runner()
     seeded = runner.invoke(args=["demo", "seed"])
