@@ -54,12 +54,15 @@ def make_config(database_url: str, **overrides: Any) -> type:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     uploads = tmp_path_factory.mktemp("uploads")
     app = create_app(make_config(database_url, UPLOAD_DIR=str(uploads)))
     with app.app_context():
         flask_migrate.upgrade()
-    return app
+    yield app
+    # Close the pooled connections before the database is dropped.
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

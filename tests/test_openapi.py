@@ -75,7 +75,7 @@ RULES_BEYOND_THE_SCHEMA = {
 @pytest.mark.slow
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),

@@ -7,15 +7,17 @@ from app.auth.enums import API_KEY_ROLES, Role
 from app.auth.service import create_api_key, list_api_keys, revoke_api_key
 from app.db import transaction
 from app.errors import AppError
+from app.fields import MAX_ID
 
 apikey_cli = AppGroup("apikey", help="Issue, list and revoke API keys.")
+ID = click.IntRange(1, MAX_ID)
 
 
 @apikey_cli.command("create")
 @click.option("--role", type=click.Choice([str(r) for r in API_KEY_ROLES]), required=True)
 @click.option("--name", default="cli", show_default=True)
-@click.option("--brand", "brand_id", type=int, help="Owner brand id (role brand)")
-@click.option("--dealer", "dealer_id", type=int, help="Owner dealer id (role dealer)")
+@click.option("--brand", "brand_id", type=ID, help="Owner brand id (role brand)")
+@click.option("--dealer", "dealer_id", type=ID, help="Owner dealer id (role dealer)")
 def create(role: str, name: str, brand_id: int | None, dealer_id: int | None) -> None:
     """Create a key and print it (it is shown only once)."""
     try:
@@ -38,7 +40,7 @@ def list_() -> None:
 
 
 @apikey_cli.command("revoke")
-@click.argument("key_id", type=int)
+@click.argument("key_id", type=ID)
 def revoke(key_id: int) -> None:
     """Revoke a key."""
     try:

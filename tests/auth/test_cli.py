@@ -51,3 +51,16 @@ def test_revoke_unknown_key_is_a_clean_error(app):
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "API key 999 not found." in result.output
+
+
+def test_ids_out_of_range_are_usage_errors(app):
+    runner = app.test_cli_runner()
+    for args in (
+        ["apikey", "create", "--role", "brand", "--brand", "99999999999"],
+        ["apikey", "create", "--role", "dealer", "--dealer", "0"],
+        ["apikey", "revoke", "99999999999"],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "range" in result.output
+    assert factories.count(app, ApiKey) == 0

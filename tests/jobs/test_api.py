@@ -483,3 +483,18 @@ def test_list_pages(app, tenant):
     assert _ids(beyond) == []
     assert beyond.json["total"] == 5
     assert tenant.api.get("/api/v1/jobs?status=completed").json["total"] == 0
+
+
+def test_admin_filters_by_brand_dealer_and_installer(app, tenant, admin):
+    other_brand = factories.brand(app)
+    installer = factories.installer(app, tenant.dealer)
+    mine = factories.job(app, tenant.brand)
+    theirs = factories.job(app, other_brand)
+    sent = factories.job(
+        app, tenant.brand, status="dispatched", dealer_=tenant.dealer, installer_=installer
+    )
+    assert sorted(_ids(admin.get("/api/v1/jobs"))) == sorted([mine.id, theirs.id, sent.id])
+    assert _ids(admin.get(f"/api/v1/jobs?brand_id={other_brand.id}")) == [theirs.id]
+    assert _ids(admin.get(f"/api/v1/jobs?installer_id={installer.id}")) == [sent.id]
+    assert _ids(admin.get(f"/api/v1/jobs?dealer_id={tenant.dealer.id}")) == [sent.id]
+    assert _ids(tenant.dealer_api.get(f"/api/v1/jobs?installer_id={installer.id}")) == [sent.id]
