@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, redirect, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.db import render_migration_item
 from app.errors import error_response, register_error_handlers
 from app.extensions import api, limiter, migrate
 from app.extensions import db as database  # not `db`: that would hide the app.db module
+from app.fields import MAX_ID
 from config import BASE_DIR, INSTANCE_DIR, Config
 
 JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -27,6 +30,7 @@ def create_app(config_class: type = Config) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_request_checks(app)
@@ -70,6 +74,19 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes: an id the database can hold; a larger one is an unknown URL (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    # Before the blueprints, so every route's ids are bounded (and documented as bounded).
+    app.url_map.converters["int"] = IdConverter
+
+
 def register_blueprints(app: Flask) -> None:
     # Importing a domain's api module registers its routes on the domain's blueprint.
     from app.auth import api as auth_api
@@ -110,6 +127,24 @@ def register_request_checks(app: Flask) -> None:
             )
         return None
 
+    @app.before_request
+    def _text_only() -> Response | None:
+        # PostgreSQL cannot store NUL characters (SQLite would keep them silently) and no
+        # database can store unpaired surrogates: refuse them here, for every field at once.
+        if not request.path.startswith("/api/v1/"):
+            return None
+        bad = [name for name, value in request.args.items(multi=True) if not _is_text(value)]
+        if request.method in JSON_BODY_METHODS and request.is_json:
+            bad += _not_text(request.get_json(silent=True))
+        if not bad:
+            return None
+        return error_response(
+            422,
+            "invalid_text",
+            "Text may not contain NUL characters or unpaired surrogates.",
+            {name: ["Not valid text."] for name in bad},
+        )
+
     @app.errorhandler(IntegrityError)
     def _integrity(error: IntegrityError) -> Response:
         # A uniqueness or reference rule caught by the database after a concurrent change.
@@ -133,6 +168,35 @@ def register_reactions() -> None:
     from app.notify import reactions
 
     reactions.connect()
+
+
+def _is_text(value: str) -> bool:
+    if "\x00" in value:
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_text(value: Any, path: str = "") -> list[str]:
+    """List the places in a JSON document whose strings are not storable text."""
+    if isinstance(value, str):
+        return [] if _is_text(value) else [path or "_json"]
+    if isinstance(value, dict):
+        items: list[tuple[Any, Any]] = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    else:
+        return []
+    bad = []
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and not _is_text(key):
+            bad.append(where)
+        bad += _not_text(item, where)
+    return bad
 
 
 def register_commands(app: Flask) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, registry
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -23,6 +23,13 @@ NAMING_CONVENTION = {
 }
 
 
+def as_utc(value: datetime) -> datetime:
+    """Return an aware datetime as the same instant in UTC; refuse a naive one."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("naive datetime given for an instant; attach a time zone")
+    return value.astimezone(UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant: accepts only aware datetimes, stores UTC, returns aware UTC on every database."""
 
@@ -32,9 +39,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("naive datetime given for an instant; attach a time zone")
-        value = value.astimezone(UTC)
+        value = as_utc(value)
         # SQLite has no time zone type: store naive UTC, re-attach UTC when reading.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -69,6 +74,19 @@ def system_clock() -> datetime:
 
 # The one clock every rule reads; tests replace it to stand on a chosen day (e.g. a DST change).
 clock = system_clock
+
+
+@event.listens_for(Base, "mapper_configured", propagate=True)
+def _instants_in_utc(mapper: Mapper[Any], _class: type) -> None:
+    # Convert on assignment, not only when written: an object just created or changed then
+    # answers in UTC like one read back from the database.
+    for prop in mapper.column_attrs:
+        if any(isinstance(column.type, UTCDateTime) for column in prop.columns):
+            event.listen(prop.class_attribute, "set", _set_utc, retval=True)
+
+
+def _set_utc(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    return as_utc(value) if isinstance(value, datetime) else value
 
 
 def utcnow() -> datetime:
@@ -113,6 +131,19 @@ def _begin_sqlite(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
 
 
+@event.listens_for(Session, "after_flush")
+def _note_flush_outside(session: Session, _context: Any) -> None:
+    # Services flush: a write flushed outside transaction() must not be committed by the next one.
+    if not session.info.get("in_unit_of_work"):
+        session.info["flushed_outside"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flush_outside(session: Session, trans: Any) -> None:
+    if trans.parent is None:
+        session.info.pop("flushed_outside", None)
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """Run one unit of work and commit it once; nested use joins the outer unit."""
@@ -123,7 +154,7 @@ def transaction() -> Iterator[Session]:
         yield session
         return
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
+        if session.new or session.dirty or session.deleted or session.info.get("flushed_outside"):
             raise RuntimeError("changes were made outside transaction()")
         # End the read snapshot opened by earlier queries so the write starts fresh.
         session.commit()

@@ -21,6 +21,10 @@ def is_timezone(name: str) -> bool:
     return name in _zones() and name not in {"localtime", "Factory"}
 
 
+# The shape of a zone name, for the API document; the zone must also exist (is_timezone).
+TIMEZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+
+
 class TimeZone(ma.fields.String):
     """An IANA time zone name such as Asia/Shanghai."""
 
@@ -29,7 +33,10 @@ class TimeZone(ma.fields.String):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {}).setdefault("example", "Asia/Shanghai")
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("example", "Asia/Shanghai")
+        metadata.setdefault("pattern", TIMEZONE_PATTERN)
+        metadata.setdefault("description", "An IANA time zone name")
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -60,7 +67,10 @@ class Phone(ma.fields.String):
     }
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {}).setdefault("example", "+8613812345678")
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("example", "+8613812345678")
+        # Documents the E.164 form; spaces are accepted too and validity is libphonenumber's.
+        metadata.setdefault("pattern", r"^\+[1-9][0-9]{6,14}$")
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -69,6 +79,15 @@ class Phone(ma.fields.String):
         if phone is None:
             raise self.make_error("phone")
         return phone
+
+
+# Ids are INTEGER columns: a larger number can name no row, and PostgreSQL refuses to compare it.
+MAX_ID = 2**31 - 1
+
+
+def Id(**kwargs: Any) -> ma.fields.Integer:
+    """A row id given in a body or a query string."""
+    return ma.fields.Integer(validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 SKILL_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -85,12 +104,13 @@ def Skills(*, empty_default: bool = True, **kwargs: Any) -> ma.fields.List:
             )
         ),
         validate=[ma.validate.Length(max=20), distinct],
-        metadata={"example": ["door_install"]},
+        metadata={"example": ["door_install"], "uniqueItems": True},
         **kwargs,
     )
 
 
 def distinct(values: list[Any]) -> None:
+    """Refuse repeated values (document the field with uniqueItems)."""
     if len(set(values)) != len(values):
         raise ma.ValidationError("Values must be distinct.")
 

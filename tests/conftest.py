@@ -7,6 +7,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import flask_migrate
@@ -59,6 +60,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with app.app_context():
         flask_migrate.upgrade()
     yield app
+    # Close the pooled connections before the database is dropped.
     with app.app_context():
         db.engine.dispose()
 
@@ -74,6 +76,14 @@ def _empty_database(app: Flask) -> Iterator[None]:
     auth_service._last_used_written.clear()
     areas.forget()
     yield
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An application context for calling services directly; uncommitted work is rolled back."""
+    with app.app_context():
+        yield
+        db.session.rollback()
 
 
 @pytest.fixture
@@ -127,6 +137,22 @@ def admin(app: Flask, client: FlaskClient) -> Api:
     from tests import factories
 
     return Api(client, factories.api_key(app, "admin"))
+
+
+@pytest.fixture
+def tenant(app: Flask, as_key):  # type: ignore[no-untyped-def]
+    """A brand with its key, and a dealer (with a key) authorized for it."""
+    from tests import factories
+
+    brand = factories.brand(app)
+    dealer = factories.dealer(app)
+    factories.authorize(app, brand, dealer)
+    return SimpleNamespace(
+        brand=brand,
+        dealer=dealer,
+        api=as_key(factories.api_key(app, "brand", brand=brand)),
+        dealer_api=as_key(factories.api_key(app, "dealer", dealer=dealer)),
+    )
 
 
 @pytest.fixture

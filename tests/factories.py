@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import itertools
 import math
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import func, select
 
 from app.auth.enums import Role
-from app.auth.service import create_api_key
+from app.auth.service import Actor, create_api_key
 from app.db import transaction
+from app.extensions import db
+from app.jobs import service as jobs
+from app.jobs.enums import JobStatus
+from app.jobs.models import Job
+from app.jobs.schemas import JobCreateSchema
+from app.jobs.service import TRANSITIONS
 from app.network import service as network
 from app.network.models import Brand, Dealer, Installer
 
@@ -35,10 +42,15 @@ def square(
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def brand(app: Flask, code: str | None = None, name: str | None = None) -> Brand:
+def brand(
+    app: Flask, code: str | None = None, name: str | None = None, assignment_mode: str = "manual"
+) -> Brand:
+    """A brand; manual assignment by default so a test decides when a job gets its dealer."""
     n = next(_seq)
     with app.app_context(), transaction():
-        return network.create_brand(name=name or f"Brand {n}", code=code or f"brand-{n}")
+        return network.create_brand(
+            name=name or f"Brand {n}", code=code or f"brand-{n}", assignment_mode=assignment_mode
+        )
 
 
 def dealer(
@@ -173,3 +185,92 @@ class Metro:
         )
         assert response.status_code == 201, response.json
         return response.json
+
+
+def _shortest_paths() -> dict[JobStatus, list[JobStatus]]:
+    """Walk the lifecycle from created: the shortest legal path to every status."""
+    paths: dict[JobStatus, list[JobStatus]] = {JobStatus.CREATED: []}
+    queue = [JobStatus.CREATED]
+    while queue:
+        current = queue.pop(0)
+        for nxt in sorted(TRANSITIONS[current]):
+            if nxt not in paths:
+                paths[nxt] = [*paths[current], nxt]
+                queue.append(nxt)
+    return paths
+
+
+PATH_TO = _shortest_paths()
+ADMIN_ACTOR = Actor("admin", "test")
+
+
+def job(
+    app: Flask,
+    brand_: Brand,
+    *,
+    status: str = "created",
+    dealer_: Dealer | None = None,
+    installer_: Installer | None = None,
+    **overrides: Any,
+) -> Job:
+    """Take an order through the intake service and walk it along the lifecycle to `status`."""
+    fields = JobCreateSchema().load(job_payload(**overrides))
+    with app.app_context(), transaction():
+        row = jobs.create_job(brand_.id, fields, Actor("brand", f"{brand_.id}/test"))
+        for step in PATH_TO[JobStatus(status)]:
+            if step is JobStatus.ASSIGNED and dealer_ is not None:
+                row.dealer_id = dealer_.id
+            if step is JobStatus.DISPATCHED and installer_ is not None:
+                row.installer_id = installer_.id
+            jobs.transition(row, step, ADMIN_ACTOR)
+        return row
+
+
+def rows(app: Flask, model: type) -> list[Any]:
+    """Return every row of a model (to check what was, or was not, written)."""
+    with app.app_context():
+        return list(db.session.scalars(select(model).order_by(model.id)))  # type: ignore[attr-defined]
+
+
+def count(app: Flask, model: type) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def time_off(app: Flask, installer_: Installer, *, days: int = 1, reason: str = "") -> Any:
+    starts = datetime(2026, 12, 1, tzinfo=UTC)
+    with app.app_context(), transaction():
+        row = db.session.get(Installer, installer_.id)
+        assert row is not None
+        return network.add_time_off(
+            row, {"starts_at": starts, "ends_at": starts + timedelta(days=days), "reason": reason}
+        )
+
+
+def installer_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid POST /api/v1/dealers/<id>/installers body."""
+    n = next(_seq)
+    body: dict[str, Any] = {
+        "name": f"师傅 {n}",
+        "phone": f"+86137{n:08d}",
+        "skills": ["delivery", "door_install"],
+        "home_lat": 31.2304,
+        "home_lon": 121.4737,
+        "timezone": "Asia/Shanghai",
+        "max_jobs_per_day": 5,
+        "shifts": [{"weekday": 1, "start": "08:00", "end": "12:00"}],
+    }
+    body.update(overrides)
+    return body
+
+
+def block(app: Flask, dealer_: Dealer, *, days_ahead: int = 30) -> Any:
+    """Hold back a dealer's whole day some weeks ahead."""
+    from app.scheduling.service import add_block
+
+    starts = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(days=days_ahead)
+    with app.app_context(), transaction():
+        return add_block(
+            network.get_dealer(dealer_.id),
+            {"installer_id": None, "starts_at": starts, "ends_at": starts + timedelta(days=1), "reason": "test"},
+        )

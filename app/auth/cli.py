@@ -6,19 +6,20 @@ from flask.cli import AppGroup
 from app.auth.enums import API_KEY_ROLES, Role
 from app.auth.service import create_api_key, list_api_keys, revoke_api_key
 from app.db import transaction
+from app.errors import AppError
+from app.fields import MAX_ID
 
 apikey_cli = AppGroup("apikey", help="Issue, list and revoke API keys.")
+ID = click.IntRange(1, MAX_ID)
 
 
 @apikey_cli.command("create")
 @click.option("--role", type=click.Choice([str(r) for r in API_KEY_ROLES]), required=True)
 @click.option("--name", default="cli", show_default=True)
-@click.option("--brand", "brand_id", type=int, help="Owner brand id (role brand)")
-@click.option("--dealer", "dealer_id", type=int, help="Owner dealer id (role dealer)")
+@click.option("--brand", "brand_id", type=ID, help="Owner brand id (role brand)")
+@click.option("--dealer", "dealer_id", type=ID, help="Owner dealer id (role dealer)")
 def create(role: str, name: str, brand_id: int | None, dealer_id: int | None) -> None:
     """Create a key and print it (it is shown only once)."""
-    from app.errors import AppError
-
     try:
         with transaction():
             key, raw_key = create_api_key(
@@ -39,9 +40,12 @@ def list_() -> None:
 
 
 @apikey_cli.command("revoke")
-@click.argument("key_id", type=int)
+@click.argument("key_id", type=ID)
 def revoke(key_id: int) -> None:
     """Revoke a key."""
-    with transaction():
-        revoke_api_key(key_id)
+    try:
+        with transaction():
+            revoke_api_key(key_id)
+    except AppError as error:
+        raise click.ClickException(error.message) from error
     click.echo(f"revoked key {key_id}")

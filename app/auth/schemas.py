@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from app.auth.enums import API_KEY_ROLES
+from app.fields import Id
 
 
 class ApiKeyCreateSchema(ma.Schema):
@@ -10,8 +11,8 @@ class ApiKeyCreateSchema(ma.Schema):
     role = ma.fields.String(
         required=True, validate=ma.validate.OneOf([str(r) for r in API_KEY_ROLES])
     )
-    brand_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True)
-    dealer_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True)
+    brand_id = Id(load_default=None, allow_none=True, strict=True)
+    dealer_id = Id(load_default=None, allow_none=True, strict=True)
 
 
 class ApiKeySchema(ma.Schema):

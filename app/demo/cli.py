@@ -23,10 +23,12 @@ def _seed(seed: int) -> None:
         click.echo("creating brands, dealers, service areas and installers …")
         keys = demo.seed(seed=seed, progress=progress)
     click.echo("demo API keys (demo data only):")
+    # Dealer ids start at 1 only on a fresh database (PostgreSQL keeps counting after a reset).
+    dealer_ids = [int(who.split()[1]) for who in keys if who.startswith("dealer ")]
     for who, key in keys.items():
-        if not who.startswith("dealer ") or who.startswith("dealer 1 "):
+        if not who.startswith("dealer ") or who.startswith(f"dealer {dealer_ids[0]} "):
             click.echo(f"  {who:<28} {key}")
-    click.echo("  dealer N                     fwt_demo_dealer_N  (N = 1 … 20)")
+    click.echo(f"  {'dealer N':<28} fwt_demo_dealer_N  (N = {dealer_ids[0]} … {dealer_ids[-1]})")
 
 
 @demo_cli.command("seed")

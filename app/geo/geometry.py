@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,12 +23,66 @@ def _invalid(reason: str) -> Unprocessable:
     )
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_array(value: Any) -> bool:
+    # JSON gives lists; shapely's __geo_interface__ (the demo, other services) gives tuples.
+    return isinstance(value, list | tuple)
+
+
+def _check_ring(ring: Any, where: str) -> None:
+    if not _is_array(ring):
+        raise _invalid(f"{where} must be a list of positions")
+    for position in ring:
+        if not (
+            _is_array(position) and len(position) in (2, 3) and all(_is_number(c) for c in position)
+        ):
+            raise _invalid(
+                f"{where}: every position must be [lon, lat] numbers, got {position!r:.60}"
+            )
+        if not all(math.isfinite(c) for c in position):
+            raise _invalid("coordinates must be finite numbers")
+    if len(ring) < 4:
+        raise _invalid(f"{where} needs at least 4 positions, got {len(ring)}")
+    # shapely would close an open ring silently; GeoJSON (RFC 7946 3.1.6) requires it closed.
+    if list(ring[0]) != list(ring[-1]):
+        raise _invalid(f"{where} is not closed: its first and last positions differ")
+
+
+def _check_polygon(rings: Any, where: str) -> None:
+    if not _is_array(rings):
+        raise _invalid(f"{where} must be a list of rings")
+    if not rings:
+        raise _invalid(f"{where} is empty")
+    for n, ring in enumerate(rings, 1):
+        _check_ring(ring, f"ring {n} of {where}")
+
+
+def _check_structure(geojson: dict[str, Any]) -> None:
+    """Check the nesting and the numbers before shapely, which coerces or ignores too much."""
+    if "coordinates" not in geojson:
+        raise _invalid(f"a {geojson['type']} needs coordinates")
+    coordinates = geojson["coordinates"]
+    if geojson["type"] == "Polygon":
+        _check_polygon(coordinates, "the polygon")
+        return
+    if not _is_array(coordinates):
+        raise _invalid("the multipolygon must be a list of polygons")
+    if not coordinates:
+        raise _invalid("the multipolygon is empty")
+    for n, rings in enumerate(coordinates, 1):
+        _check_polygon(rings, f"polygon {n}")
+
+
 def parse_area(geojson: Any) -> Polygon | MultiPolygon:
     """Validate a GeoJSON Polygon/MultiPolygon (or a Feature holding one) and return it."""
     if isinstance(geojson, dict) and geojson.get("type") == "Feature":
         geojson = geojson.get("geometry")
     if not isinstance(geojson, dict) or geojson.get("type") not in {"Polygon", "MultiPolygon"}:
         raise _invalid("expected a GeoJSON object of type Polygon or MultiPolygon")
+    _check_structure(geojson)
     try:
         geometry = shape(geojson)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError) as error:

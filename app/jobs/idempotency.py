@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import transaction, utcnow
-from app.errors import Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.extensions import db
 from app.jobs.models import IdempotencyRecord
 
@@ -101,10 +101,12 @@ def run_once(
                     )
                     db.session.flush()
             return Outcome(status, body, replayed=False)
-        except IntegrityError:
-            # A concurrent request with the same key (or external_id) committed first;
-            # look again: the second pass replays it or reports the duplicate.
-            if attempt:
+        except (IntegrityError, Conflict) as error:
+            # A concurrent request with the same key (or external_id) committed after we looked
+            # for the key: we hit its row at insert (IntegrityError) or the service found its
+            # external_id (Conflict). Look again: the second pass replays it or reports the
+            # duplicate.
+            if attempt or (isinstance(error, Conflict) and key is None):
                 raise
     raise AssertionError("unreachable")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Latitude, Longitude, Phone, Skills, TimeZone, distinct
+from app.fields import Id, Latitude, Longitude, Phone, Skills, TimeZone, distinct
 from app.jobs.enums import JobKind, JobStatus, Locale
 from app.network.enums import Category
 
@@ -31,9 +31,12 @@ class ConsumerSchema(ma.Schema):
     )
 
 
-class ConsumerUpdateSchema(ConsumerSchema):
-    class Meta:
-        partial = True
+class ConsumerUpdateSchema(ma.Schema):
+    """Only the contact details sent change; the others keep their values."""
+
+    name = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
+    phone = Phone()
+    locale = ma.fields.String(validate=ma.validate.OneOf([str(x) for x in Locale]))
 
 
 def _both_or_neither(data: dict[str, Any]) -> None:
@@ -96,13 +99,13 @@ class JobListArgsSchema(ma.Schema):
     status = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(_STATUSES)),
         validate=distinct,
-        metadata={"description": "Repeat to match any of several statuses"},
+        metadata={"description": "Repeat to match any of several statuses", "uniqueItems": True},
     )
     category = ma.fields.String(validate=ma.validate.OneOf(_CATEGORIES))
     external_id = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
-    brand_id = ma.fields.Integer()
-    dealer_id = ma.fields.Integer()
-    installer_id = ma.fields.Integer()
+    brand_id = Id()
+    dealer_id = Id()
+    installer_id = Id()
     created_from = ma.fields.AwareDateTime(
         metadata={"description": "Inclusive, ISO 8601 with offset"}
     )

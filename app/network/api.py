@@ -12,6 +12,7 @@ from app.network import blp
 from app.network import service as network
 from app.network.models import Brand, Dealer
 from app.network.schemas import (
+    SERVICE_AREA_EXAMPLE,
     AuthorizationInputSchema,
     AuthorizationSchema,
     BrandCreateSchema,
@@ -121,7 +122,7 @@ def update_dealer(args: dict[str, Any], dealer_id: int) -> Any:
 
 @blp.route("/dealers/<int:dealer_id>/service-area", methods=["PUT"])
 @require_role(Role.ADMIN, Role.DEALER)
-@blp.arguments(ServiceAreaInputSchema)
+@blp.arguments(ServiceAreaInputSchema, example=SERVICE_AREA_EXAMPLE)
 @blp.response(200, ServiceAreaSchema)
 def put_service_area(args: dict[str, Any], dealer_id: int) -> Any:
     """Replace the dealer's service area (GeoJSON Polygon or MultiPolygon, [lon, lat])."""

@@ -117,6 +117,15 @@ class ServiceAreaInputSchema(ma.Schema):
     geometry = ma.fields.Dict()
 
 
+# For the API document: a square around People's Square, Shanghai; closed ring, [lon, lat].
+SERVICE_AREA_EXAMPLE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[121.42, 31.19], [121.53, 31.19], [121.53, 31.28], [121.42, 31.28], [121.42, 31.19]]
+    ],
+}
+
+
 class ServiceAreaSchema(ma.Schema):
     dealer_id = ma.fields.Integer(required=True)
     geometry = ma.fields.Dict(required=True, metadata={"description": "GeoJSON geometry"})
@@ -129,6 +138,7 @@ class AuthorizationInputSchema(ma.Schema):
         ma.fields.String(validate=ma.validate.OneOf(CATEGORIES)),
         required=True,
         validate=[ma.validate.Length(min=1), distinct],
+        metadata={"uniqueItems": True},
     )
 
 
@@ -139,14 +149,17 @@ class AuthorizationSchema(ma.Schema):
     created_at = ma.fields.DateTime(required=True)
 
 
+_HH_MM = {"pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "08:00"}
+
+
 class ShiftSchema(ma.Schema):
     """A weekly shift in the installer's local time; ISO weekday 1 = Monday … 7 = Sunday."""
 
     weekday = ma.fields.Integer(
         required=True, strict=True, validate=ma.validate.Range(min=1, max=7)
     )
-    start = ma.fields.Time(required=True, format="%H:%M", attribute="start_time")
-    end = ma.fields.Time(required=True, format="%H:%M", attribute="end_time")
+    start = ma.fields.Time(required=True, format="%H:%M", attribute="start_time", metadata=_HH_MM)
+    end = ma.fields.Time(required=True, format="%H:%M", attribute="end_time", metadata=_HH_MM)
 
     @ma.validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:

@@ -175,9 +175,11 @@ def visible_installers(principal: Principal) -> Select[Installer]:
 
 
 def _shift_rows(shifts: Iterable[dict[str, Any]]) -> list[InstallerShift]:
+    # In the relationship's order, so a fresh installer reads like one loaded from the database.
+    ordered = sorted(shifts, key=lambda s: (s["weekday"], s["start_time"]))
     return [
         InstallerShift(weekday=s["weekday"], start_time=s["start_time"], end_time=s["end_time"])
-        for s in shifts
+        for s in ordered
     ]
 
 

@@ -69,27 +69,25 @@ def list_templates(brand_id: int) -> Any:
     return notify.brand_templates(_brand(brand_id).id)
 
 
-@blp.route(f"/brands/<int:brand_id>/sms-templates/<string:key>/{LOCALES}", methods=["PUT"])
+@blp.route("/brands/<int:brand_id>/sms-templates/<template_key>/<locale>", methods=["PUT"])
 @require_role(Role.ADMIN, Role.BRAND)
 @blp.arguments(TemplateInputSchema)
 @blp.response(200, TemplateSchema)
-def put_template(args: dict[str, Any], brand_id: int, key: str, locale: str) -> Any:
+def put_template(args: dict[str, Any], brand_id: int, template_key: str, locale: str) -> Any:
     """Set the brand's own wording of a message (placeholders are checked)."""
     with transaction():
         brand = _brand(brand_id)
-        notify.set_template(brand.id, key, locale, args["body"])
-    return next(
-        t for t in notify.brand_templates(brand.id) if (t["key"], t["locale"]) == (key, locale)
-    )
+        notify.set_template(brand.id, template_key, locale, args["body"])
+    return notify.brand_template(brand.id, template_key, locale)
 
 
-@blp.route(f"/brands/<int:brand_id>/sms-templates/<string:key>/{LOCALES}", methods=["DELETE"])
+@blp.route("/brands/<int:brand_id>/sms-templates/<template_key>/<locale>", methods=["DELETE"])
 @require_role(Role.ADMIN, Role.BRAND)
 @blp.response(204)
-def delete_template(brand_id: int, key: str, locale: str) -> None:
+def delete_template(brand_id: int, template_key: str, locale: str) -> None:
     """Go back to the built-in wording."""
     with transaction():
-        notify.reset_template(_brand(brand_id).id, key, locale)
+        notify.reset_template(_brand(brand_id).id, template_key, locale)
 
 
 @blp.route("/sms/messages", methods=["GET"])

@@ -95,6 +95,8 @@ def invitation_choices(job: Job, context: dict[str, Any]) -> tuple[str, list[str
     """Offer up to three windows by SMS reply: the best window of each of the first days."""
     from app.scheduling.service import windows_for_job
 
+    if job.dealer_id is None:
+        return "", []
     best_per_day: dict[Any, Any] = {}
     # Offers are for the next few days: a reply should book something soon and concrete.
     for option in windows_for_job(job, count=OFFER_DAYS):

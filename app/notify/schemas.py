@@ -5,10 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 
 from app.notify.enums import MessageStatus
+from app.notify.templates import DEFAULTS
 
 
 class PreviewInputSchema(ma.Schema):
-    template = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    template = ma.fields.String(required=True, validate=ma.validate.OneOf(sorted(DEFAULTS)))
     locale = ma.fields.String(load_default="zh-CN", validate=ma.validate.OneOf(["zh-CN", "en"]))
     brand_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True)
     job_id = ma.fields.Integer(

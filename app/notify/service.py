@@ -27,6 +27,7 @@ from app.notify.templates import (
 from app.scheduling.windows import localize
 
 QUIET_FROM, QUIET_UNTIL = time(21), time(8)
+LOCALES = ("zh-CN", "en")
 
 
 def is_opted_out(phone: str) -> bool:
@@ -149,6 +150,12 @@ def allowed_placeholders(key: str) -> frozenset[str]:
     return frozenset(used | COMMON_PLACEHOLDERS)
 
 
+def check_locale(locale: str) -> None:
+    """Refuse a locale we have no wording for (404: there is no such template)."""
+    if locale not in LOCALES:
+        raise NotFound(f"No templates in locale {locale!r}; use one of {', '.join(LOCALES)}.")
+
+
 def check_template(key: str, body: str) -> None:
     """Refuse a template text that could not be rendered for this message."""
     if key not in BRAND_TEMPLATES:
@@ -173,6 +180,7 @@ def check_template(key: str, body: str) -> None:
 
 def set_template(brand_id: int, key: str, locale: str, body: str) -> SmsTemplate:
     """Store a brand's own wording of a template."""
+    check_locale(locale)
     check_template(key, body)
     row = db.session.scalar(
         select(SmsTemplate).where(
@@ -190,6 +198,7 @@ def set_template(brand_id: int, key: str, locale: str, body: str) -> SmsTemplate
 
 def reset_template(brand_id: int, key: str, locale: str) -> None:
     """Go back to the built-in wording."""
+    check_locale(locale)
     row = db.session.scalar(
         select(SmsTemplate).where(
             SmsTemplate.brand_id == brand_id, SmsTemplate.key == key, SmsTemplate.locale == locale
@@ -221,6 +230,11 @@ def brand_templates(brand_id: int) -> list[dict[str, Any]]:
                 }
             )
     return found
+
+
+def brand_template(brand_id: int, key: str, locale: str) -> dict[str, Any]:
+    """One brand template in one locale, as listed."""
+    return next(t for t in brand_templates(brand_id) if (t["key"], t["locale"]) == (key, locale))
 
 
 def preview(

@@ -29,9 +29,21 @@ class FakeTwilioHttp(HttpClient):
         self.lock = threading.Lock()
         self.counter = 0
 
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):  # type: ignore[no-untyped-def]
+    def request(
+        self,
+        method,
+        uri,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,
+        allow_redirects=False,
+    ):  # type: ignore[no-untyped-def]
         with self.lock:
-            self.calls.append({"method": method, "uri": uri, "data": dict(data or {}), "auth": auth})
+            self.calls.append(
+                {"method": method, "uri": uri, "data": dict(data or {}), "auth": auth}
+            )
             step = self.script.pop(0) if self.script else None
             self.counter += 1
             sid = f"SM{self.counter:032d}"
@@ -42,7 +54,12 @@ class FakeTwilioHttp(HttpClient):
 
 
 def twilio_error(status: int, code: int, message: str = "error") -> tuple[int, dict[str, Any]]:
-    return status, {"code": code, "message": message, "more_info": "https://www.twilio.com/docs/errors", "status": status}
+    return status, {
+        "code": code,
+        "message": message,
+        "more_info": "https://www.twilio.com/docs/errors",
+        "status": status,
+    }
 
 
 @pytest.fixture

@@ -12,7 +12,14 @@ def test_preview_counts_segments(app, admin):
     gsm = admin.post("/api/v1/sms/preview", json={"template": "opted_in", "locale": "en"})
     assert gsm.status_code == 200, gsm.json
     assert (gsm.json["encoding"], gsm.json["segments"]) == ("GSM-7", 1)
-    zh = admin.post("/api/v1/sms/preview", json={"template": "invitation", "locale": "zh-CN", "context": {"name": "王芳", "brand": "橡木门业", "link": "https://fwt.cn/b/abc"}})
+    zh = admin.post(
+        "/api/v1/sms/preview",
+        json={
+            "template": "invitation",
+            "locale": "zh-CN",
+            "context": {"name": "王芳", "brand": "橡木门业", "link": "https://fwt.cn/b/abc"},
+        },
+    )
     assert zh.json["encoding"] == "UCS-2"
     assert zh.json["body"].startswith("【橡木门业】王芳您好")
     assert zh.json["units"] == len(zh.json["body"])
@@ -26,12 +33,19 @@ def test_preview_from_a_job(app, client, clock, as_key):
     clock.set(NOW)
     metro = Metro(app)
     job = metro.job(client, consumer={"name": "Ann", "phone": "+8613812345678", "locale": "en"})
-    shown = as_key(metro.brand_key).post("/api/v1/sms/preview", json={"template": "confirmed", "locale": "en", "job_id": job["id"]})
+    shown = as_key(metro.brand_key).post(
+        "/api/v1/sms/preview", json={"template": "confirmed", "locale": "en", "job_id": job["id"]}
+    )
     assert shown.status_code == 200
     assert "Ann" not in shown.json["body"]  # confirmed does not greet by name
     assert metro.dealer.name in shown.json["body"]
     other = Metro(app)
-    assert as_key(other.brand_key).post("/api/v1/sms/preview", json={"template": "confirmed", "job_id": job["id"]}).status_code == 404
+    assert (
+        as_key(other.brand_key)
+        .post("/api/v1/sms/preview", json={"template": "confirmed", "job_id": job["id"]})
+        .status_code
+        == 404
+    )
 
 
 def test_brand_templates_override_check_and_reset(app, client, clock, as_key):
@@ -40,7 +54,10 @@ def test_brand_templates_override_check_and_reset(app, client, clock, as_key):
     api = as_key(metro.brand_key)
     base = f"/api/v1/brands/{metro.brand.id}/sms-templates"
     listed = api.get(base).json
-    assert {(t["key"], t["locale"]) for t in listed} >= {("invitation", "zh-CN"), ("reminder", "en")}
+    assert {(t["key"], t["locale"]) for t in listed} >= {
+        ("invitation", "zh-CN"),
+        ("reminder", "en"),
+    }
     assert not any(t["custom"] for t in listed)
     put = api.put(f"{base}/nudge/en", json={"body": "{brand}: {name}, pick your time: {link}"})
     assert put.status_code == 200, put.json
@@ -52,7 +69,9 @@ def test_brand_templates_override_check_and_reset(app, client, clock, as_key):
     assert api.put(f"{base}/nudge/fr", json={"body": "x"}).status_code == 404
     # The brand's wording is what its consumers get.
     job = metro.job(client, consumer={"name": "Ann", "phone": "+8613812345678", "locale": "en"})
-    preview = api.post("/api/v1/sms/preview", json={"template": "nudge", "locale": "en", "job_id": job["id"]})
+    preview = api.post(
+        "/api/v1/sms/preview", json={"template": "nudge", "locale": "en", "job_id": job["id"]}
+    )
     assert preview.json["body"].endswith("pick your time: https://example.invalid/b/" + "x" * 40)
     assert api.delete(f"{base}/nudge/en").status_code == 204
     assert api.delete(f"{base}/nudge/en").status_code == 404
@@ -69,7 +88,14 @@ def test_outbox_listing_is_scoped(app, client, clock, as_key, admin):
     mine = as_key(a.brand_key).get("/api/v1/sms/messages").json
     assert [m["job_id"] for m in mine["items"]] == [job_a["id"]]
     assert admin.get("/api/v1/sms/messages").json["total"] == 2
-    filtered = admin.get("/api/v1/sms/messages", query_string={"status": "pending", "job_id": job_a["id"]}).json
+    filtered = admin.get(
+        "/api/v1/sms/messages", query_string={"status": "pending", "job_id": job_a["id"]}
+    ).json
     assert filtered["total"] == 1
     assert admin.get("/api/v1/sms/messages", query_string={"status": "bogus"}).status_code == 422
-    assert as_key(factories.api_key(app, "dealer", dealer=a.dealer)).get("/api/v1/sms/messages").status_code == 403
+    assert (
+        as_key(factories.api_key(app, "dealer", dealer=a.dealer))
+        .get("/api/v1/sms/messages")
+        .status_code
+        == 403
+    )

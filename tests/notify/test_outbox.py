@@ -21,7 +21,14 @@ DAY = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 
 def queue(app, template="nudge", to=PHONE, **extra):
     with app.app_context(), transaction():
-        return queue_sms(to=to, template=template, locale="zh-CN", context={"name": "王芳", "link": "https://x/b/t"}, zone="Asia/Shanghai", **extra).id
+        return queue_sms(
+            to=to,
+            template=template,
+            locale="zh-CN",
+            context={"name": "王芳", "link": "https://x/b/t"},
+            zone="Asia/Shanghai",
+            **extra,
+        ).id
 
 
 def message(app, message_id):
@@ -34,14 +41,23 @@ def test_messages_are_written_in_the_same_transaction_as_the_change(app, client,
     metro = Metro(app)
     job = metro.job(client)
     with app.app_context():
-        [invitation] = db.session.scalars(select(OutboundMessage).where(OutboundMessage.job_id == job["id"]))
+        [invitation] = db.session.scalars(
+            select(OutboundMessage).where(OutboundMessage.job_id == job["id"])
+        )
         assert invitation.template == "invitation"
         assert invitation.to == "+8613812345678"
         assert "/b/" in invitation.body and "回复 1 选" in invitation.body
         assert len(invitation.payload["offered"]) == 3
-        assert (invitation.encoding, invitation.segments) == ("UCS-2", -(-len(invitation.body) // 67))
+        assert (invitation.encoding, invitation.segments) == (
+            "UCS-2",
+            -(-len(invitation.body) // 67),
+        )
     # A change that fails writes no message either.
-    bad = client.post("/api/v1/jobs", json={"external_id": "x"}, headers={"Authorization": f"Bearer {metro.brand_key}"})
+    bad = client.post(
+        "/api/v1/jobs",
+        json={"external_id": "x"},
+        headers={"Authorization": f"Bearer {metro.brand_key}"},
+    )
     assert bad.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(db.func.count(OutboundMessage.id))) == 1
@@ -87,7 +103,12 @@ def test_twilio_receives_the_exact_request(app, twilio, clock):
     assert call["uri"] == f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
     assert call["auth"] == (ACCOUNT_SID, AUTH_TOKEN)
     sent = message(app, message_id)
-    assert call["data"] == {"To": PHONE, "From": FROM, "Body": sent.body, "StatusCallback": f"{CALLBACK}?m={message_id}"}
+    assert call["data"] == {
+        "To": PHONE,
+        "From": FROM,
+        "Body": sent.body,
+        "StatusCallback": f"{CALLBACK}?m={message_id}",
+    }
     assert (sent.status, sent.provider_id, sent.attempts) == ("sent", "SM" + "1".zfill(32), 1)
 
 
@@ -103,7 +124,11 @@ def test_messaging_service_is_used_when_configured(app, twilio, monkeypatch, clo
 def test_transient_errors_retry_with_capped_backoff(app, twilio, clock):
     clock.set(DAY)
     message_id = queue(app, "nudge")
-    twilio.script = [twilio_error(429, 20429), twilio_error(503, 20500), requests.ConnectionError("down")]
+    twilio.script = [
+        twilio_error(429, 20429),
+        twilio_error(503, 20500),
+        requests.ConnectionError("down"),
+    ]
     for attempt, code in enumerate(["20429", "20500", "network"], start=1):
         tried_at = clock.now
         with app.app_context():
@@ -144,7 +169,10 @@ def test_retries_stop_after_max_attempts(app, twilio, clock):
         with app.app_context():
             sender.send_one(message_id)
         clock.set(clock.now + timedelta(hours=2))
-    assert (message(app, message_id).status, message(app, message_id).attempts) == ("failed", sender.MAX_ATTEMPTS)
+    assert (message(app, message_id).status, message(app, message_id).attempts) == (
+        "failed",
+        sender.MAX_ATTEMPTS,
+    )
 
 
 def test_a_message_is_never_sent_twice_by_concurrent_senders(app, clock, monkeypatch):
@@ -159,7 +187,7 @@ def test_a_message_is_never_sent_twice_by_concurrent_senders(app, clock, monkeyp
                 sent.append(to)
             return backends.Sent(provider_id="", status="sent")
 
-    monkeypatch.setattr(sender, "backend", lambda: Recording())
+    monkeypatch.setattr(sender, "backend", Recording)
     barrier = threading.Barrier(4)
 
     def run():
@@ -186,4 +214,7 @@ def test_interrupted_sends_fail_and_are_not_resent(app, clock):
     with app.app_context():
         assert sender.expire_stuck() == 1
         assert sender.send_due() == {}
-    assert (message(app, message_id).status, message(app, message_id).error_code) == ("failed", "unknown")
+    assert (message(app, message_id).status, message(app, message_id).error_code) == (
+        "failed",
+        "unknown",
+    )

@@ -25,8 +25,17 @@ def templates(app, job_id=None):
 
 def booked_job(app, client, clock, metro, index):
     job = metro.job(client)
-    start = client.get(f"/api/v1/jobs/{job['id']}/windows", headers={"Authorization": f"Bearer {metro.brand_key}"}).json["windows"][index]["start"]
-    assert client.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start}, headers={"Authorization": f"Bearer {metro.brand_key}"}).status_code == 201
+    start = client.get(
+        f"/api/v1/jobs/{job['id']}/windows", headers={"Authorization": f"Bearer {metro.brand_key}"}
+    ).json["windows"][index]["start"]
+    assert (
+        client.post(
+            f"/api/v1/jobs/{job['id']}/booking",
+            json={"window_start": start},
+            headers={"Authorization": f"Bearer {metro.brand_key}"},
+        ).status_code
+        == 201
+    )
     return job, datetime.fromisoformat(start)
 
 
@@ -48,7 +57,7 @@ def test_reminder_goes_once_from_10_the_day_before(app, client, clock):
 def test_no_reminder_for_a_booking_made_after_the_reminder_hour(app, client, clock):
     clock.set(datetime(2026, 12, 2, 4, 0, tzinfo=UTC))  # Wed 12:00 local, after 10:00
     metro = Metro(app, dealer_settings={"lead_time_hours": 2})
-    job, start = booked_job(app, client, clock, metro, 2)  # Thursday 08:00
+    _, start = booked_job(app, client, clock, metro, 2)  # Thursday 08:00
     assert start.isoformat() == "2026-12-03T08:00:00+08:00"
     clock.set(start - timedelta(hours=3))
     with app.app_context():
@@ -69,7 +78,7 @@ def test_two_schedulers_send_each_reminder_exactly_once(app, client, clock, monk
                 sent.append(body)
             return backends.Sent(provider_id="", status="sent")
 
-    monkeypatch.setattr(sender, "backend", lambda: Recording())
+    monkeypatch.setattr(sender, "backend", Recording)
     reminders = next(t for t in registry() if t.id == "notify.day_before_reminders")
     outbox = next(t for t in registry() if t.id == "notify.send_outbox")
     barrier = threading.Barrier(2)
@@ -86,7 +95,11 @@ def test_two_schedulers_send_each_reminder_exactly_once(app, client, clock, monk
     for thread in threads:
         thread.join()
     with app.app_context():
-        rows = list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.template == "reminder")))
+        rows = list(
+            db.session.scalars(
+                select(OutboundMessage).where(OutboundMessage.template == "reminder")
+            )
+        )
     assert sorted(r.job_id for r in rows) == sorted(j["id"] for j in jobs)
     reminder_bodies = [b for b in sent if "提醒" in b]
     assert len(reminder_bodies) == 5 == len(set(reminder_bodies))
@@ -101,8 +114,15 @@ def test_nudges_at_most_twice_and_stop_once_booked(app, client, clock, monkeypat
     for hours, expected in [(23, 0), (24, 2), (30, 0), (48, 1), (72, 0), (200, 0)]:
         clock.set(NOW + timedelta(hours=hours))
         if hours == 30:
-            booked = client.get(f"/api/v1/jobs/{keen['id']}/windows", headers={"Authorization": f"Bearer {metro.brand_key}"}).json["windows"][0]["start"]
-            client.post(f"/api/v1/jobs/{keen['id']}/booking", json={"window_start": booked}, headers={"Authorization": f"Bearer {metro.brand_key}"})
+            booked = client.get(
+                f"/api/v1/jobs/{keen['id']}/windows",
+                headers={"Authorization": f"Bearer {metro.brand_key}"},
+            ).json["windows"][0]["start"]
+            client.post(
+                f"/api/v1/jobs/{keen['id']}/booking",
+                json={"window_start": booked},
+                headers={"Authorization": f"Bearer {metro.brand_key}"},
+            )
         with app.app_context():
             assert tasks.nudge_unbooked() == expected, hours
     assert templates(app, lazy["id"]).count("nudge") == 2

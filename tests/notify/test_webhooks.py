@@ -23,14 +23,25 @@ def signed(url, params, token=AUTH_TOKEN):
 
 
 def inbound(client, body, phone=PHONE, sid=None, base="http://localhost"):
-    params = {"MessageSid": sid or f"SMin{next(_sid):028d}", "From": phone, "To": "+15005550006", "Body": body}
+    params = {
+        "MessageSid": sid or f"SMin{next(_sid):028d}",
+        "From": phone,
+        "To": "+15005550006",
+        "Body": body,
+    }
     url = f"{base}/webhooks/twilio/inbound"
     return client.post("/webhooks/twilio/inbound", data=params, headers=signed(url, params))
 
 
 def outbox(app, phone=PHONE):
     with app.app_context():
-        return list(db.session.scalars(select(OutboundMessage).where(OutboundMessage.to == phone).order_by(OutboundMessage.id)))
+        return list(
+            db.session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.to == phone)
+                .order_by(OutboundMessage.id)
+            )
+        )
 
 
 @pytest.fixture
@@ -45,7 +56,12 @@ def test_signature_is_required_and_checked(app, client, tw):
     wrong = signed("http://localhost/webhooks/twilio/inbound", params, token="other-token")
     assert client.post("/webhooks/twilio/inbound", data=params, headers=wrong).status_code == 403
     tampered = signed("http://localhost/webhooks/twilio/inbound", params)
-    assert client.post("/webhooks/twilio/inbound", data={**params, "Body": "STOP"}, headers=tampered).status_code == 403
+    assert (
+        client.post(
+            "/webhooks/twilio/inbound", data={**params, "Body": "STOP"}, headers=tampered
+        ).status_code
+        == 403
+    )
     assert client.post("/webhooks/twilio/status", data={"MessageSid": "SM1"}).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(db.func.count(InboundMessage.id))) == 0
@@ -57,21 +73,38 @@ def test_signature_is_required_and_checked(app, client, tw):
 def test_forged_forwarding_headers_do_not_fool_the_check(app, client, tw):
     params = {"MessageSid": "SMx", "From": PHONE, "Body": "HELP"}
     public = "https://fwt.example/webhooks/twilio/inbound"
-    forged = {**signed(public, params), "X-Forwarded-Proto": "https", "X-Forwarded-Host": "fwt.example"}
+    forged = {
+        **signed(public, params),
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "fwt.example",
+    }
     assert client.post("/webhooks/twilio/inbound", data=params, headers=forged).status_code == 403
 
 
 def test_behind_a_configured_proxy_the_public_url_is_checked(database_url, tw):
-    proxied = create_app(make_config(database_url, PROXY_FIX_HOPS=1, TWILIO_AUTH_TOKEN=AUTH_TOKEN, SMS_BACKEND="log"))
+    proxied = create_app(
+        make_config(database_url, PROXY_FIX_HOPS=1, TWILIO_AUTH_TOKEN=AUTH_TOKEN, SMS_BACKEND="log")
+    )
     params = {"MessageSid": "SMy", "From": PHONE, "Body": "HELP"}
     public = "https://fwt.example/webhooks/twilio/inbound"
-    headers = {**signed(public, params), "X-Forwarded-Proto": "https", "X-Forwarded-Host": "fwt.example"}
-    assert proxied.test_client().post("/webhooks/twilio/inbound", data=params, headers=headers).status_code == 200
+    headers = {
+        **signed(public, params),
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "fwt.example",
+    }
+    assert (
+        proxied.test_client()
+        .post("/webhooks/twilio/inbound", data=params, headers=headers)
+        .status_code
+        == 200
+    )
     with proxied.app_context():
         db.engine.dispose()
 
 
-@pytest.mark.parametrize("word", ["STOP", "stop", "  Stop  ", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "退订"])
+@pytest.mark.parametrize(
+    "word", ["STOP", "stop", "  Stop  ", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "退订"]
+)
 def test_stop_words_opt_out(app, client, tw, word):
     assert inbound(client, word).status_code == 200
     with app.app_context():
@@ -86,13 +119,18 @@ def test_opt_out_then_nothing_but_the_confirmation_then_opt_in(app, client, tw):
     inbound(client, "STOP")
     job = metro.job(client)  # the invitation is not sent to an opted-out number
     with app.app_context():
-        invitation = db.session.scalar(select(OutboundMessage).where(OutboundMessage.job_id == job["id"]))
+        invitation = db.session.scalar(
+            select(OutboundMessage).where(OutboundMessage.job_id == job["id"])
+        )
         assert invitation.status == "suppressed"
     inbound(client, "start")
     with app.app_context():
         assert db.session.get(SmsOptOut, PHONE) is None
     assert [m.template for m in outbox(app)] == ["opted_out", "invitation", "opted_in"]
-    assert [c["data"]["Body"][:6] for c in tw.calls] == [outbox(app)[0].body[:6], outbox(app)[2].body[:6]]
+    assert [c["data"]["Body"][:6] for c in tw.calls] == [
+        outbox(app)[0].body[:6],
+        outbox(app)[2].body[:6],
+    ]
 
 
 def test_help_answers(app, client, tw):
@@ -106,11 +144,18 @@ def test_a_reply_books_an_offered_window(app, client, tw):
     [invitation] = outbox(app)
     offered = invitation.payload["offered"]
     inbound(client, " 2 ")
-    booking = client.get(f"/api/v1/jobs/{job['id']}/booking", headers={"Authorization": f"Bearer {metro.brand_key}"}).json
+    booking = client.get(
+        f"/api/v1/jobs/{job['id']}/booking", headers={"Authorization": f"Bearer {metro.brand_key}"}
+    ).json
     assert datetime.fromisoformat(booking["window_start"]) == datetime.fromisoformat(offered[1])
     confirmation = outbox(app)[-1]
-    assert (confirmation.template, confirmation.status) == ("confirmed", "sent")  # the answer goes at once
-    events = client.get(f"/api/v1/jobs/{job['id']}/events", headers={"Authorization": f"Bearer {metro.brand_key}"}).json
+    assert (confirmation.template, confirmation.status) == (
+        "confirmed",
+        "sent",
+    )  # the answer goes at once
+    events = client.get(
+        f"/api/v1/jobs/{job['id']}/events", headers={"Authorization": f"Bearer {metro.brand_key}"}
+    ).json
     assert (events[-1]["type"], events[-1]["actor_role"]) == ("scheduled", "consumer")
 
 
@@ -120,7 +165,14 @@ def test_a_reply_for_a_taken_window_says_so_with_a_link(app, client, tw):
     offered = outbox(app)[0].payload["offered"]
     other = metro.job(client, consumer={"name": "李", "phone": "+8613900000000"})
     api_headers = {"Authorization": f"Bearer {metro.brand_key}"}
-    assert client.post(f"/api/v1/jobs/{other['id']}/booking", json={"window_start": offered[0]}, headers=api_headers).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/jobs/{other['id']}/booking",
+            json={"window_start": offered[0]},
+            headers=api_headers,
+        ).status_code
+        == 201
+    )
     inbound(client, "1")
     assert outbox(app)[-1].template == "reply_window_gone"
     assert "/b/" in outbox(app)[-1].body
@@ -135,7 +187,9 @@ def test_unknown_replies_get_help_at_most_once_an_hour(app, client, tw, clock):
     inbound(client, "anyone")
     assert [m.template for m in outbox(app)] == ["reply_not_understood"] * 2
     with app.app_context():
-        actions = list(db.session.scalars(select(InboundMessage.action).order_by(InboundMessage.id)))
+        actions = list(
+            db.session.scalars(select(InboundMessage.action).order_by(InboundMessage.id))
+        )
     assert actions == ["not_understood", "ignored", "not_understood"]
 
 
@@ -150,7 +204,9 @@ def status(client, message_id, sid, state, error=None):
     if error:
         params["ErrorCode"] = error
     url = f"http://localhost/webhooks/twilio/status?m={message_id}"
-    return client.post(f"/webhooks/twilio/status?m={message_id}", data=params, headers=signed(url, params))
+    return client.post(
+        f"/webhooks/twilio/status?m={message_id}", data=params, headers=signed(url, params)
+    )
 
 
 def test_status_callbacks_never_move_a_message_backwards(app, client, tw):

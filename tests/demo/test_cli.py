@@ -1,0 +1,116 @@
+"""`flask demo seed|reset`: the demo metro."""
+
+import re
+from collections import Counter
+
+import pytest
+from shapely.geometry import Point, shape
+from sqlalchemy import select
+
+from app.auth.models import ApiKey
+from app.extensions import db
+from app.jobs.enums import JobStatus
+from app.jobs.models import Job, JobEvent
+from app.jobs.service import TRANSITIONS
+from app.network.models import Brand, BrandDealer, Dealer, Installer, ServiceArea
+from tests import factories
+
+
+def _snapshot(app):
+    """What the same seed must reproduce: every job's order id, place, status and dealer."""
+    with app.app_context():
+        dealers = {d.id: d.name for d in db.session.scalars(select(Dealer))}
+        return sorted(
+            (j.external_id, j.lat, j.lon, j.status, dealers.get(j.dealer_id), j.address)
+            for j in db.session.scalars(select(Job))
+        )
+
+
+def _check_metro(app):
+    counts = {m.__name__: factories.count(app, m) for m in (Brand, Dealer, Installer, Job)}
+    assert counts == {"Brand": 3, "Dealer": 20, "Installer": 100, "Job": 500}
+    with app.app_context():
+        areas = {a.dealer_id: shape(a.geometry) for a in db.session.scalars(select(ServiceArea))}
+        assert len(areas) == 20
+        assert all(area.is_valid and area.area > 0 for area in areas.values())
+        authorized = {(a.brand_id, a.dealer_id) for a in db.session.scalars(select(BrandDealer))}
+        jobs = list(db.session.scalars(select(Job)))
+        events = {}
+        for event in db.session.scalars(select(JobEvent).order_by(JobEvent.id)):
+            events.setdefault(event.job_id, []).append(event)
+
+        statuses = Counter(j.status for j in jobs)
+        assert len(statuses) >= 8, statuses
+        covering = [sum(a.covers(Point(j.lon, j.lat)) for a in areas.values()) for j in jobs]
+        assert sum(n >= 2 for n in covering) >= 50  # service areas overlap
+        for job in jobs:
+            chain = events[job.id]
+            assert (chain[0].type, chain[0].to_status) == ("created", "created")
+            current = JobStatus.CREATED
+            for event in chain[1:]:
+                assert event.from_status == current, job.external_id
+                assert JobStatus(event.to_status) in TRANSITIONS[current], job.external_id
+                current = JobStatus(event.to_status)
+            assert current == job.status
+            if job.dealer_id is not None:
+                assert (job.brand_id, job.dealer_id) in authorized
+                assert areas[job.dealer_id].covers(Point(job.lon, job.lat))
+            else:
+                assert job.status == "created"
+            if job.status in {"dispatched", "en_route", "on_site", "in_progress", "completed"}:
+                assert job.installer_id is not None
+        installers = list(db.session.scalars(select(Installer)))
+        assert all(len(i.shifts) == 6 for i in installers)
+
+
+def _printed_keys(output):
+    return re.findall(r"fwt_demo_\w+", output)
+
+
+@pytest.mark.slow
+def test_seed_if_empty_and_reset_give_the_same_metro(app, as_key):
+    runner = app.test_cli_runner()
+    seeded = runner.invoke(args=["demo", "seed"])
+    assert seeded.exit_code == 0, seeded.output
+    _check_metro(app)
+    first = _snapshot(app)
+    # The keys the command prints all work.
+    printed = [key for key in _printed_keys(seeded.output) if not key.endswith("_N")]
+    assert len(printed) == 1 + 3 + 1
+    for key in printed:
+        assert as_key(key).get("/api/v1/jobs").status_code == 200, key
+    admin = as_key("fwt_demo_admin")
+    assert admin.get("/api/v1/jobs").json["total"] == 500
+    brand = as_key("fwt_demo_brand_oakline").get("/api/v1/jobs").json
+    assert 0 < brand["total"] < 500
+
+    skipped = runner.invoke(args=["demo", "seed", "--if-empty"])
+    assert skipped.exit_code == 0
+    assert "skipped" in skipped.output
+    refused = runner.invoke(args=["demo", "seed"])
+    assert refused.exit_code == 1
+    assert "already has data" in refused.output
+    assert factories.count(app, Job) == 500
+
+    reset = runner.invoke(args=["demo", "reset", "--yes"])
+    assert reset.exit_code == 0, reset.output
+    _check_metro(app)
+    assert _snapshot(app) == first
+    assert factories.count(app, ApiKey) == 1 + 3 + 20
+    # Every dealer's demo key, as the output names them, works after a reset too.
+    dealers = factories.rows(app, Dealer)
+    hint = re.search(r"fwt_demo_dealer_N\s+\(N = (\d+) … (\d+)\)", reset.output)
+    assert hint is not None, reset.output
+    assert (int(hint[1]), int(hint[2])) == (dealers[0].id, dealers[-1].id)
+    for dealer in dealers:
+        api = as_key(f"fwt_demo_dealer_{dealer.id}")
+        assert api.get(f"/api/v1/dealers/{dealer.id}").status_code == 200
+
+
+def test_reset_asks_first(app):
+    factories.brand(app)
+    result = app.test_cli_runner().invoke(args=["demo", "reset"], input="n\n")
+    assert result.exit_code == 1
+    assert "Aborted" in result.output
+    assert factories.count(app, Brand) == 1
+    assert factories.count(app, Job) == 0
