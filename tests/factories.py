@@ -272,5 +272,10 @@ def block(app: Flask, dealer_: Dealer, *, days_ahead: int = 30) -> Any:
     with app.app_context(), transaction():
         return add_block(
             network.get_dealer(dealer_.id),
-            {"installer_id": None, "starts_at": starts, "ends_at": starts + timedelta(days=1), "reason": "test"},
+            {
+                "installer_id": None,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(days=1),
+                "reason": "test",
+            },
         )

@@ -16,7 +16,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job
-from app.network.models import Dealer
+from app.network.models import Brand, Dealer
 from app.notify.models import Feedback
 from app.scheduling import service as scheduling
 from app.scheduling.availability import WindowOption
@@ -46,10 +46,10 @@ class Day:
 @dataclass
 class BookingPage:
     job: Job
+    brand_name: str
     dealer: Dealer | None
-    state: (
-        str  # no_dealer | pick | booked | en_route | on_site | in_progress | completed | cancelled
-    )
+    # no_dealer | pick | booked | en_route | on_site | in_progress | completed | cancelled
+    state: str
     booked_label: str | None = None
     can_change: bool = False
     cutoff_hours: int = 0
@@ -60,7 +60,8 @@ def booking_page(job: Job, locale: str) -> BookingPage:
     """Everything the booking page shows for a job right now."""
     status = JobStatus(job.status)
     dealer = db.session.get(Dealer, job.dealer_id) if job.dealer_id else None
-    page = BookingPage(job=job, dealer=dealer, state="pick")
+    brand = db.session.get(Brand, job.brand_id)
+    page = BookingPage(job=job, brand_name=brand.name if brand else "", dealer=dealer, state="pick")
     if status is JobStatus.CANCELLED:
         page.state = "cancelled"
     elif status is JobStatus.COMPLETED:

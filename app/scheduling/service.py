@@ -61,12 +61,16 @@ def _dealer_of(job: Job) -> Dealer:
 
 
 def windows_for_job(
-    job: Job, *, first: date | None = None, count: int = 14, now: datetime | None = None
+    job: Job, *, first: date | None = None, count: int | None = None, now: datetime | None = None
 ) -> list[WindowOption]:
-    """The windows a job can be booked in, in time order, each with its able installers."""
+    """The windows a job can be booked in, in time order, each with its able installers.
+
+    By default from today to the end of the dealer's booking horizon.
+    """
     now = now or utcnow()
     dealer = _dealer_of(job)
     first = first or local_today(dealer.timezone, now)
+    count = count if count is not None else dealer.horizon_days + 1
     windows = candidate_windows(dealer, first, count, now)
     if not windows:
         return []
