@@ -43,7 +43,7 @@ def job_row(app, job_id):
 
 
 def test_page_shows_the_job_and_windows_grouped_by_day(app, client, setup):
-    metro, job, token = setup
+    metro, _, token = setup
     page = client.get(f"/b/{token}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -137,7 +137,7 @@ def test_inside_the_cutoff_no_change_is_offered_or_accepted(app, client, setup, 
 
 
 def test_expired_links_explain_how_to_get_a_new_one(app, client, setup, monkeypatch):
-    metro, job, token = setup
+    _, _, token = setup
     from app.auth import links
 
     monkeypatch.setitem(links.MAX_AGE, "book", -1)
