@@ -20,7 +20,10 @@ def run_task(app: Flask, task: Task) -> Any:
     """Run one task inside an application context; errors are logged, not raised."""
     with app.app_context():
         try:
-            return task.run()
+            result = task.run()
+            if result:
+                log.info("%s: %s", task.id, result)
+            return result
         except Exception:
             log.exception("task %s failed", task.id)
             from app.extensions import db
