@@ -95,8 +95,10 @@ def register_blueprints(app: Flask) -> None:
     from app.network import api as network_api
     from app.notify import api as notify_api
     from app.scheduling import api as scheduling_api
+    from app.sla import api as sla_api
 
-    for module in (network_api, jobs_api, dispatch_api, scheduling_api, notify_api, auth_api):
+    modules = (network_api, jobs_api, dispatch_api, scheduling_api, notify_api, sla_api, auth_api)
+    for module in modules:
         api.register_blueprint(module.blp)
 
     from app.consumer import pages as consumer_pages
@@ -166,8 +168,10 @@ def register_request_checks(app: Flask) -> None:
 
 def register_reactions() -> None:
     from app.notify import reactions
+    from app.sla import facts
 
     reactions.connect()
+    facts.connect()
 
 
 def _is_text(value: str) -> bool:
@@ -203,7 +207,9 @@ def register_commands(app: Flask) -> None:
     from app.auth.cli import apikey_cli
     from app.demo.cli import demo_cli
     from app.scheduler import scheduler_cli
+    from app.sla.cli import sla_cli
 
     app.cli.add_command(apikey_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(sla_cli)

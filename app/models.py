@@ -13,12 +13,14 @@ from app.network.models import (
 )
 from app.notify.models import Feedback, InboundMessage, OutboundMessage, SmsOptOut, SmsTemplate
 from app.scheduling.models import Booking, CapacityBlock, InstallerDay
+from app.sla.models import BusinessCalendar, JobSla, SlaAlert, SlaPolicy, SlaRegion
 
 __all__ = [
     "ApiKey",
     "Booking",
     "Brand",
     "BrandDealer",
+    "BusinessCalendar",
     "CapacityBlock",
     "Dealer",
     "Feedback",
@@ -30,8 +32,12 @@ __all__ = [
     "InstallerTimeOff",
     "Job",
     "JobEvent",
+    "JobSla",
     "OutboundMessage",
     "ServiceArea",
+    "SlaAlert",
+    "SlaPolicy",
+    "SlaRegion",
     "SmsOptOut",
     "SmsTemplate",
 ]

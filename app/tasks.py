@@ -27,6 +27,7 @@ def registry() -> list[Task]:
     """Every scheduled task (imported lazily so the web app never loads the scheduler)."""
     from app.jobs import tasks as jobs_tasks
     from app.notify import tasks as notify_tasks
+    from app.sla import tasks as sla_tasks
 
     return [
         Task(
@@ -52,6 +53,18 @@ def registry() -> list[Task]:
             notify_tasks.expire_stuck,
             IntervalTrigger(minutes=5),
             "Fail messages whose send was interrupted (never re-sent: no doubles)",
+        ),
+        Task(
+            "sla.alert_changes",
+            sla_tasks.alert_changes,
+            IntervalTrigger(minutes=1),
+            "Alert brands once per job, SLA and state (at risk, breached)",
+        ),
+        Task(
+            "sla.deliver_alerts",
+            sla_tasks.deliver_alerts,
+            IntervalTrigger(seconds=30),
+            "POST pending alert webhooks, signed, with retries",
         ),
         Task(
             "jobs.purge_idempotency_keys",

@@ -40,6 +40,7 @@ def seeded(app):
             "job_id": jobs[0].id,
             "key_id": factories.rows(app, ApiKey)[0].id,
             "block_id": block.id,
+            "policy_id": 1,
             "template_key": "nudge",
             "locale": "en",
         },
@@ -78,6 +79,9 @@ RULES_BEYOND_THE_SCHEMA = {
         "the key must be a brand template; placeholders must be known and well formed"
     ),
     "POST /api/v1/sms/preview": "a draft body's placeholders must be known and well formed",
+    "POST /api/v1/brands/{brand_id}/sla-regions": "the geometry must be a valid polygon",
+    "PUT /api/v1/brands/{brand_id}/business-calendar": "the time zone must exist; periods end after start",
+    "POST /api/v1/brands/{brand_id}/sla-policies": "one policy per scope; the region must exist",
 }
 
 

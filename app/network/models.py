@@ -22,6 +22,10 @@ class Brand(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     # "auto": a dealer is chosen at intake; "manual": the brand assigns each job itself.
     assignment_mode: Mapped[str] = mapped_column(String(10), default="auto")
+    # Where SLA alerts go: a signed webhook, and an operations phone for breaches.
+    sla_webhook_url: Mapped[str | None] = mapped_column(String(500))
+    sla_webhook_secret: Mapped[str | None] = mapped_column(String(200))
+    ops_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

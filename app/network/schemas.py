@@ -33,6 +33,19 @@ class BrandCreateSchema(ma.Schema):
 class BrandUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=_name)
     assignment_mode = ma.fields.String(validate=ma.validate.OneOf(ASSIGNMENT_MODES))
+    sla_webhook_url = ma.fields.Url(
+        allow_none=True,
+        schemes={"https", "http"},
+        validate=ma.validate.Length(max=500),
+        metadata={"description": "Where SLA alerts are POSTed (signed)"},
+    )
+    sla_webhook_secret = ma.fields.String(
+        load_only=True,
+        allow_none=True,
+        validate=ma.validate.Length(min=16, max=200),
+        metadata={"description": "HMAC-SHA256 key for X-Fuwutong-Signature; write-only"},
+    )
+    ops_phone = Phone(allow_none=True, metadata={"description": "Gets an SMS for each breach"})
 
 
 class BrandSchema(ma.Schema):
@@ -40,6 +53,9 @@ class BrandSchema(ma.Schema):
     name = ma.fields.String(required=True)
     code = ma.fields.String(required=True)
     assignment_mode = ma.fields.String(required=True)
+    sla_webhook_url = ma.fields.String(allow_none=True)
+    has_webhook_secret = ma.fields.Function(lambda b: bool(b.sla_webhook_secret), required=True)
+    ops_phone = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime(required=True)
 
 

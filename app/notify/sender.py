@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 from app.db import transaction, utcnow
 from app.extensions import db
 from app.notify.backends import SendError, backend
-from app.notify.enums import RANK, MessageStatus
+from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut
+from app.notify.service import advance
 
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_S, BACKOFF_CAP_S = 30, 3600
@@ -77,8 +78,9 @@ def send_one(message_id: int) -> str:
         assert message is not None
         message.provider_id = sent.provider_id or None
         message.sent_at = utcnow()
-        if RANK[MessageStatus(message.status)] < RANK[MessageStatus.SENT]:
-            message.status = MessageStatus.SENT
+        advance(
+            message, MessageStatus.DELIVERED if sent.status == "delivered" else MessageStatus.SENT
+        )
     return "sent"
 
 

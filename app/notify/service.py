@@ -13,7 +13,7 @@ from app.auth.service import Principal
 from app.db import utcnow
 from app.errors import NotFound, Unprocessable
 from app.extensions import db
-from app.notify.enums import MessageStatus
+from app.notify.enums import RANK, MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut, SmsTemplate
 from app.notify.segments import count_segments
 from app.notify.templates import (
@@ -108,6 +108,33 @@ def queue_sms(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def advance(message: OutboundMessage, status: MessageStatus) -> bool:
+    """Move a message forward (never back); a delivered invitation is the first contact."""
+    if RANK[status] <= RANK[MessageStatus(message.status)]:
+        return False
+    message.status = status
+    if status is MessageStatus.DELIVERED:
+        message.delivered_at = utcnow()
+        if message.template == "invitation" and message.job_id is not None:
+            _record_contact(message)
+    return True
+
+
+def _record_contact(message: OutboundMessage) -> None:
+    from app.auth.service import SYSTEM
+    from app.jobs.models import Job, JobEvent
+    from app.jobs.service import record_event
+
+    seen = db.session.scalar(
+        select(JobEvent.id).where(
+            JobEvent.job_id == message.job_id, JobEvent.type == "consumer_contacted"
+        )
+    )
+    job = db.session.get(Job, message.job_id)
+    if seen is None and job is not None:
+        record_event(job, "consumer_contacted", SYSTEM, payload={"message_id": message.id})
 
 
 def opt_out(phone: str, keyword: str) -> bool:

@@ -67,6 +67,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ZH: "抱歉，该时间已被预约。请点击选择其他时间：{link}",
         EN: "Sorry, that time is no longer available. Pick another: {link}",
     },
+    "sla_alert": {
+        ZH: "【服务通】SLA告警：订单 {external_id} 的 {sla} 已{state_zh}，截止 {due}。",
+        EN: "Fuwutong SLA alert: order {external_id} {sla} is {state} (due {due}).",
+    },
     "installer_code": {
         ZH: "【服务通】登录验证码 {code}，10分钟内有效。请勿告诉他人。",
         EN: "Fuwutong sign-in code: {code}. It expires in 10 minutes. Do not share it.",
@@ -86,6 +90,7 @@ URGENT = frozenset(
         "reply_not_understood",
         "reply_window_gone",
         "installer_code",
+        "sla_alert",
     }
 )
 # Sent even to a number that opted out (the carrier rules allow the confirmation itself).

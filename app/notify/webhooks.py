@@ -11,8 +11,9 @@ from twilio.request_validator import RequestValidator
 from app.db import transaction
 from app.extensions import db
 from app.notify import inbound, sender
-from app.notify.enums import RANK, MessageStatus
+from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut
+from app.notify.service import advance
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 log = logging.getLogger(__name__)
@@ -73,8 +74,7 @@ def status() -> Response:
             return _twiml()
         if sid and not message.provider_id:
             message.provider_id = sid
-        if RANK[new] > RANK[MessageStatus(message.status)]:
-            message.status = new
+        advance(message, new)
         if error_code:
             message.error_code = error_code
             if (

@@ -58,6 +58,18 @@ ENDPOINTS = [
     ("GET", "/api/v1/brands/{brand}/sms-templates", {ADMIN, BRAND}),
     ("PUT", "/api/v1/brands/{brand}/sms-templates/{template_key}/{locale}", {ADMIN, BRAND}),
     ("DELETE", "/api/v1/brands/{brand}/sms-templates/{template_key}/{locale}", {ADMIN, BRAND}),
+    ("GET", "/api/v1/brands/{brand}/sla-policies", {ADMIN, BRAND}),
+    ("POST", "/api/v1/brands/{brand}/sla-policies", {ADMIN, BRAND}),
+    ("PUT", "/api/v1/brands/{brand}/sla-policies/{policy}", {ADMIN, BRAND}),
+    ("DELETE", "/api/v1/brands/{brand}/sla-policies/{policy}", {ADMIN, BRAND}),
+    ("GET", "/api/v1/brands/{brand}/sla-regions", {ADMIN, BRAND}),
+    ("POST", "/api/v1/brands/{brand}/sla-regions", {ADMIN, BRAND}),
+    ("GET", "/api/v1/brands/{brand}/business-calendar", {ADMIN, BRAND}),
+    ("PUT", "/api/v1/brands/{brand}/business-calendar", {ADMIN, BRAND}),
+    ("GET", "/api/v1/sla/summary", {ADMIN, BRAND, DEALER}),
+    ("GET", "/api/v1/sla/jobs", {ADMIN, BRAND, DEALER}),
+    ("GET", "/api/v1/sla/export.csv", {ADMIN, BRAND, DEALER}),
+    ("GET", "/api/v1/jobs/{job}/sla", {ADMIN, BRAND, DEALER}),
     ("POST", "/api/v1/api-keys", {ADMIN}),
     ("GET", "/api/v1/api-keys", {ADMIN}),
     ("POST", "/api/v1/api-keys/{key}/revoke", {ADMIN}),
@@ -74,7 +86,7 @@ def test_the_table_lists_every_endpoint(app):
     listed = set()
     for method, template, _ in ENDPOINTS:
         path = template
-        for name in ("brand", "dealer", "installer", "time_off", "job", "key", "block"):
+        for name in ("brand", "dealer", "installer", "time_off", "job", "key", "block", "policy"):
             path = path.replace(f"{{{name}}}", f"{{{name}_id}}")
         listed.add((method, path))
     assert listed == routes
@@ -120,6 +132,7 @@ def _path(template, world):
         job=world.job_a.id,
         key=1,
         block=1,
+        policy=1,
         template_key="nudge",
         locale="en",
     )
@@ -154,6 +167,7 @@ def _any_ids(template):
         job=1,
         key=1,
         block=1,
+        policy=1,
         template_key="nudge",
         locale="en",
     )

@@ -21,7 +21,16 @@ def test_create_and_read_brand(app, admin):
     response = admin.post("/api/v1/brands", json={"name": "Oakline 橡木", "code": "oakline"})
     assert response.status_code == 201, response.json
     brand = response.json
-    assert set(brand) == {"id", "name", "code", "assignment_mode", "created_at"}
+    assert set(brand) == {
+        "id",
+        "name",
+        "code",
+        "assignment_mode",
+        "sla_webhook_url",
+        "has_webhook_secret",
+        "ops_phone",
+        "created_at",
+    }
     assert (brand["name"], brand["code"]) == ("Oakline 橡木", "oakline")
     assert admin.get(f"/api/v1/brands/{brand['id']}").json == brand
     assert [b.code for b in factories.rows(app, Brand)] == ["oakline"]

@@ -1,0 +1,151 @@
+"""SLA endpoints: policies, regions, business calendar, the summary, flagged jobs, CSV, clocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, stream_with_context
+
+from app.auth.decorators import current_principal, require_role
+from app.auth.enums import Role
+from app.auth.scoping import get_visible
+from app.db import transaction, utcnow
+from app.jobs import service as jobs
+from app.network.models import Brand
+from app.sla import blp, policies
+from app.sla import service as sla
+from app.sla.metrics import job_clocks
+from app.sla.schemas import (
+    CalendarOutSchema,
+    CalendarSchema,
+    ClockSchema,
+    FlaggedArgsSchema,
+    FlaggedJobSchema,
+    PolicyCreateSchema,
+    PolicyFieldsSchema,
+    PolicySchema,
+    RegionCreateSchema,
+    RegionSchema,
+    SummaryArgsSchema,
+    SummarySchema,
+)
+
+READERS = (Role.ADMIN, Role.BRAND, Role.DEALER)
+OWNERS = (Role.ADMIN, Role.BRAND)
+
+
+def _brand(brand_id: int) -> Brand:
+    return get_visible(Brand, brand_id, current_principal())
+
+
+@blp.route("/brands/<int:brand_id>/sla-policies", methods=["GET"])
+@require_role(*OWNERS)
+@blp.response(200, PolicySchema(many=True))
+def list_policies(brand_id: int) -> Any:
+    """The brand's policies in force (one per scope)."""
+    return policies.in_force(_brand(brand_id).id)
+
+
+@blp.route("/brands/<int:brand_id>/sla-policies", methods=["POST"])
+@require_role(*OWNERS)
+@blp.arguments(PolicyCreateSchema)
+@blp.response(201, PolicySchema)
+def create_policy(args: dict[str, Any], brand_id: int) -> Any:
+    """Promise targets for all the brand's jobs, a category, a region, or both."""
+    with transaction():
+        return policies.create_policy(_brand(brand_id).id, args)
+
+
+@blp.route("/brands/<int:brand_id>/sla-policies/<int:policy_id>", methods=["PUT"])
+@require_role(*OWNERS)
+@blp.arguments(PolicyFieldsSchema)
+@blp.response(200, PolicySchema)
+def revise_policy(args: dict[str, Any], brand_id: int, policy_id: int) -> Any:
+    """Change targets: a new version for new jobs; jobs already created keep theirs."""
+    with transaction():
+        return policies.revise_policy(policies.get_policy(_brand(brand_id).id, policy_id), args)
+
+
+@blp.route("/brands/<int:brand_id>/sla-policies/<int:policy_id>", methods=["DELETE"])
+@require_role(*OWNERS)
+@blp.response(204)
+def retire_policy(brand_id: int, policy_id: int) -> None:
+    """Stop applying a policy to new jobs."""
+    with transaction():
+        policies.retire_policy(policies.get_policy(_brand(brand_id).id, policy_id))
+
+
+@blp.route("/brands/<int:brand_id>/sla-regions", methods=["GET"])
+@require_role(*OWNERS)
+@blp.response(200, RegionSchema(many=True))
+def list_regions(brand_id: int) -> Any:
+    """The brand's regions."""
+    return policies.regions(_brand(brand_id).id)
+
+
+@blp.route("/brands/<int:brand_id>/sla-regions", methods=["POST"])
+@require_role(*OWNERS)
+@blp.arguments(RegionCreateSchema)
+@blp.response(201, RegionSchema)
+def create_region(args: dict[str, Any], brand_id: int) -> Any:
+    """Add a named region (GeoJSON polygon) for policies and breakdowns."""
+    with transaction():
+        return policies.create_region(_brand(brand_id).id, args["name"], args["geometry"])
+
+
+@blp.route("/brands/<int:brand_id>/business-calendar", methods=["PUT"])
+@require_role(*OWNERS)
+@blp.arguments(CalendarSchema)
+@blp.response(200, CalendarOutSchema)
+def put_calendar(args: dict[str, Any], brand_id: int) -> Any:
+    """Set business hours and holidays (policies with business_hours pause outside them)."""
+    holidays = [day.isoformat() for day in args["holidays"]]
+    with transaction():
+        return policies.set_calendar(_brand(brand_id).id, args["timezone"], args["hours"], holidays)
+
+
+@blp.route("/brands/<int:brand_id>/business-calendar", methods=["GET"])
+@require_role(*OWNERS)
+@blp.response(200, CalendarOutSchema)
+def get_calendar(brand_id: int) -> Any:
+    """Read the business hours and holidays."""
+    return policies.get_calendar(_brand(brand_id).id)
+
+
+@blp.route("/sla/summary", methods=["GET"])
+@require_role(*READERS)
+@blp.arguments(SummaryArgsSchema, location="query")
+@blp.response(200, SummarySchema)
+def summary(args: dict[str, Any]) -> Any:
+    """KPIs, weekly trend, dealer league table, breakdowns (a dealer sees its own scorecard)."""
+    return sla.summary(current_principal(), args, utcnow())
+
+
+@blp.route("/sla/jobs", methods=["GET"])
+@require_role(*READERS)
+@blp.arguments(FlaggedArgsSchema, location="query")
+@blp.response(200, FlaggedJobSchema(many=True))
+def flagged_jobs(args: dict[str, Any]) -> Any:
+    """Jobs with a promise at risk or breached."""
+    return sla.flagged(current_principal(), args, utcnow())
+
+
+@blp.route("/sla/export.csv", methods=["GET"])
+@require_role(*READERS)
+@blp.arguments(SummaryArgsSchema, location="query")
+@blp.response(200, description="CSV, one row per job with its SLA columns")
+def export(args: dict[str, Any]) -> Response:
+    """Export the filtered jobs with their SLA dates and states as CSV."""
+    rows = sla.export_csv(current_principal(), args, utcnow())
+    response = Response(stream_with_context(rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="sla-jobs.csv"'
+    return response
+
+
+@blp.route("/jobs/<int:job_id>/sla", methods=["GET"])
+@require_role(*READERS)
+@blp.response(200, ClockSchema(many=True))
+def clocks(job_id: int) -> Any:
+    """The job's SLA clocks: target, deadline, when kept, elapsed, state."""
+    job = jobs.get_job(current_principal(), job_id)
+    return job_clocks(job.id, utcnow())

@@ -1,0 +1,80 @@
+"""Business time: deadlines that pause outside working hours and on holidays, across DST."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.scheduling.windows import localize
+
+MAX_DAYS = 800  # a deadline further than this many calendar days away is refused
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working hours per ISO weekday (local time) and holidays, in one time zone."""
+
+    zone: str
+    hours: Mapping[int, Sequence[tuple[time, time]]]
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def periods(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The working periods of a local day as UTC instants (none on holidays)."""
+        if day in self.holidays:
+            return []
+        zone = ZoneInfo(self.zone)
+        found = []
+        for start, end in self.hours.get(day.isoweekday(), ()):
+            a, b = localize(day, start, zone), localize(day, end, zone)
+            if a is not None and b is not None and b > a:
+                found.append((a, b))
+        return sorted(found)
+
+
+ALWAYS = None  # no calendar: the clock never pauses
+
+
+def _days_from(moment: datetime, zone: str) -> Iterator[date]:
+    day = moment.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
+    for offset in range(MAX_DAYS):
+        yield day + timedelta(days=offset)
+
+
+def add_business_time(start: datetime, duration: timedelta, calendar: Calendar | None) -> datetime:
+    """The instant `duration` of working time after `start`."""
+    if calendar is None:
+        return start + duration
+    if not any(calendar.hours.values()):
+        raise ValueError("a business calendar needs working hours")
+    left = duration
+    for day in _days_from(start, calendar.zone):
+        for opens, closes in calendar.periods(day):
+            if closes <= start:
+                continue
+            begin = max(opens, start)
+            if closes - begin >= left:
+                return begin + left
+            left -= closes - begin
+    raise ValueError("deadline too far away in business time")
+
+
+def business_time_between(start: datetime, end: datetime, calendar: Calendar | None) -> timedelta:
+    """Working time elapsed between two instants (zero if end is before start)."""
+    if end <= start:
+        return timedelta(0)
+    if calendar is None:
+        return end - start
+    total = timedelta(0)
+    for day in _days_from(start, calendar.zone):
+        periods = calendar.periods(day)
+        if periods and periods[0][0] >= end:
+            break
+        for a, b in periods:
+            overlap = min(b, end) - max(a, start)
+            if overlap > timedelta(0):
+                total += overlap
+        if day > end.astimezone(ZoneInfo(calendar.zone)).date():
+            break
+    return total

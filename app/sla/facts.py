@@ -1,0 +1,126 @@
+"""Keep each job's SLA facts current from its event log (same transaction as the event)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from app.db import utcnow
+from app.extensions import db
+from app.jobs.models import Job, JobEvent
+from app.jobs.signals import job_event
+from app.sla.clock import add_business_time
+from app.sla.models import JobSla
+from app.sla.policies import calendar_of, policy_for, region_of
+
+DUES = {
+    "assign_due": "assign_minutes",
+    "contact_due": "contact_minutes",
+    "schedule_due": "schedule_minutes",
+    "complete_due": "complete_minutes",
+}
+
+
+def _start(job: Job, at: datetime) -> JobSla:
+    """The facts of a new job: its policy version and every deadline."""
+    region_id = region_of(job.brand_id, job.lat, job.lon)
+    policy = policy_for(job.brand_id, job.category, region_id, at)
+    facts = JobSla(
+        job_id=job.id,
+        brand_id=job.brand_id,
+        dealer_id=job.dealer_id,
+        category=job.category,
+        region_id=region_id,
+        policy_id=policy.id if policy else None,
+        created_at=at,
+        failed_visits=0,
+        track_first_visit=policy.track_first_visit if policy else False,
+        arrival_tolerance_minutes=policy.arrival_tolerance_minutes if policy else None,
+    )
+    if policy is not None:
+        calendar = calendar_of(job.brand_id) if policy.business_hours else None
+        for due, target in DUES.items():
+            minutes = getattr(policy, target)
+            if minutes is not None:
+                setattr(facts, due, add_business_time(at, timedelta(minutes=minutes), calendar))
+    db.session.add(facts)
+    return facts
+
+
+def _window(payload: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    start, end = payload.get("window_start"), payload.get("window_end")
+    return (
+        datetime.fromisoformat(start) if start else None,
+        datetime.fromisoformat(end) if end else None,
+    )
+
+
+def apply(facts: JobSla, job: Job, event: JobEvent, at: datetime) -> None:
+    """Move a job's SLA facts on by one event."""
+    kind = event.type
+    facts.dealer_id = job.dealer_id
+    if kind in ("assigned", "reassigned") and facts.assigned_at is None:
+        facts.assigned_at = at
+    elif kind == "consumer_contacted" and facts.contacted_at is None:
+        facts.contacted_at = at
+    elif kind in ("scheduled", "rescheduled", "booking_moved"):
+        facts.scheduled_at = facts.scheduled_at or at
+        facts.window_start, facts.window_end = _window(event.payload or {})
+    elif kind in ("booking_cancelled", "returned_to_dispatch"):
+        facts.window_start = facts.window_end = None
+    elif kind == "on_site" and facts.arrived_at is None:
+        facts.arrived_at = at
+        if facts.window_end is not None and facts.arrival_tolerance_minutes is not None:
+            facts.arrival_due = facts.window_end + timedelta(
+                minutes=facts.arrival_tolerance_minutes
+            )
+    elif kind == "failed":
+        facts.failed_visits += 1
+        if facts.first_visit_ok is None:
+            facts.first_visit_ok = False
+    elif kind == "completed":
+        facts.completed_at = at
+        if facts.first_visit_ok is None:
+            facts.first_visit_ok = True
+    elif kind == "cancelled":
+        facts.cancelled_at = at
+
+
+def _on_job_event(job: Job, event: JobEvent, **_: Any) -> None:
+    at = event.occurred_at or utcnow()
+    if event.type == "created" and event.from_status is None:  # intake, not a return to created
+        db.session.flush()  # the job needs its id
+        _start(job, at)
+        return
+    facts = db.session.get(JobSla, job.id)
+    if facts is not None:
+        apply(facts, job, event, at)
+
+
+def connect() -> None:
+    """Subscribe the SLA facts to job events (once per process)."""
+    job_event.connect(_on_job_event, weak=False)
+
+
+def rebuild(job_ids: list[int] | None = None) -> int:
+    """Recompute SLA facts from the event logs (after a policy import or a data repair)."""
+    stmt = select(Job).order_by(Job.id)
+    if job_ids is not None:
+        stmt = stmt.where(Job.id.in_(job_ids))
+    jobs = list(db.session.scalars(stmt))
+    db.session.execute(delete(JobSla).where(JobSla.job_id.in_([j.id for j in jobs])))
+    for job in jobs:
+        events = list(
+            db.session.scalars(
+                select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id)
+            )
+        )
+        if not events:
+            continue
+        facts = _start(job, events[0].occurred_at)
+        for event in events[1:]:
+            apply(facts, job, event, event.occurred_at)
+    db.session.flush()
+    return len(jobs)

@@ -1,0 +1,186 @@
+"""SLA policies, regions, calendars and metrics as the API shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from app.fields import Id, TimeZone
+from app.network.enums import Category
+
+_minutes = ma.validate.Range(min=1, max=60 * 24 * 90)
+
+
+class PolicyFieldsSchema(ma.Schema):
+    assign_minutes = ma.fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=_minutes,
+        metadata={"description": "Order to dealer assigned"},
+    )
+    contact_minutes = ma.fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=_minutes,
+        metadata={"description": "Order to invitation delivered"},
+    )
+    schedule_minutes = ma.fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=_minutes,
+        metadata={"description": "Order to window booked"},
+    )
+    complete_minutes = ma.fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=_minutes,
+        metadata={"description": "Order to completion"},
+    )
+    arrival_tolerance_minutes = ma.fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=ma.validate.Range(min=0, max=240),
+        metadata={"description": "On-time arrival: inside the booked window plus this"},
+    )
+    track_first_visit = ma.fields.Boolean()
+    business_hours = ma.fields.Boolean(
+        metadata={"description": "Clocks pause outside the brand's business hours"}
+    )
+
+
+class PolicyCreateSchema(PolicyFieldsSchema):
+    category = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.OneOf([str(c) for c in Category])
+    )
+    region_id = Id(load_default=None, allow_none=True)
+
+
+class PolicySchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    brand_id = ma.fields.Integer(required=True)
+    category = ma.fields.String(allow_none=True)
+    region_id = ma.fields.Integer(allow_none=True)
+    version = ma.fields.Integer(required=True)
+    assign_minutes = ma.fields.Integer(allow_none=True)
+    contact_minutes = ma.fields.Integer(allow_none=True)
+    schedule_minutes = ma.fields.Integer(allow_none=True)
+    complete_minutes = ma.fields.Integer(allow_none=True)
+    arrival_tolerance_minutes = ma.fields.Integer(allow_none=True)
+    track_first_visit = ma.fields.Boolean(required=True)
+    business_hours = ma.fields.Boolean(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    superseded_at = ma.fields.DateTime(allow_none=True)
+
+
+class RegionCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+    geometry = ma.fields.Dict(
+        required=True, metadata={"description": "GeoJSON Polygon or MultiPolygon"}
+    )
+
+
+class RegionSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    geometry = ma.fields.Dict(required=True)
+
+
+_HHMM = ma.validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Use HH:MM (24 h).")
+
+
+def _hours(value: dict[str, Any]) -> None:
+    for day, periods in value.items():
+        if day not in {"1", "2", "3", "4", "5", "6", "7"}:
+            raise ma.ValidationError(f"{day!r} is not an ISO weekday (1 = Monday … 7 = Sunday).")
+        for period in periods:
+            if period[1] <= period[0]:
+                raise ma.ValidationError(f"{period[0]}–{period[1]} must end after it starts.")
+
+
+class CalendarSchema(ma.Schema):
+    timezone = TimeZone(required=True)
+    hours = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(
+            ma.fields.List(ma.fields.String(validate=_HHMM), validate=ma.validate.Length(equal=2))
+        ),
+        required=True,
+        validate=_hours,
+        metadata={"example": {"1": [["09:00", "18:00"]], "6": [["10:00", "16:00"]]}},
+    )
+    holidays = ma.fields.List(ma.fields.Date(), load_default=list)
+
+
+class CalendarOutSchema(ma.Schema):
+    timezone = ma.fields.String(required=True)
+    hours = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.List(ma.fields.String())),
+        required=True,
+    )
+    holidays = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "YYYY-MM-DD"}
+    )
+
+
+class SummaryArgsSchema(ma.Schema):
+    created_from = ma.fields.AwareDateTime(
+        metadata={"description": "Jobs created from (inclusive); default 90 days ago"}
+    )
+    created_to = ma.fields.AwareDateTime(
+        metadata={"description": "Jobs created before (exclusive); default now"}
+    )
+    category = ma.fields.String(validate=ma.validate.OneOf([str(c) for c in Category]))
+    dealer_id = Id()
+    region_id = Id()
+    brand_id = Id(metadata={"description": "Admins only: one brand"})
+
+
+class MetricsRowSchema(ma.Schema):
+    key = ma.fields.Raw(
+        allow_none=True, metadata={"description": "Week, dealer id, category or region id"}
+    )
+    label = ma.fields.String(allow_none=True)
+    jobs = ma.fields.Integer(required=True)
+    completed = ma.fields.Integer(required=True)
+    cancelled = ma.fields.Integer(required=True)
+    arrivals = ma.fields.Integer(required=True)
+    on_time_pct = ma.fields.Float(allow_none=True)
+    first_visit_pct = ma.fields.Float(allow_none=True)
+    median_hours_to_schedule = ma.fields.Float(allow_none=True)
+    median_hours_to_complete = ma.fields.Float(allow_none=True)
+    breached = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    at_risk = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+
+
+class SummarySchema(ma.Schema):
+    created_from = ma.fields.DateTime(required=True)
+    created_to = ma.fields.DateTime(required=True)
+    totals = ma.fields.Nested(MetricsRowSchema, required=True)
+    weekly = ma.fields.List(ma.fields.Nested(MetricsRowSchema), required=True)
+    dealers = ma.fields.List(ma.fields.Nested(MetricsRowSchema), required=True)
+    categories = ma.fields.List(ma.fields.Nested(MetricsRowSchema), required=True)
+    regions = ma.fields.List(ma.fields.Nested(MetricsRowSchema), required=True)
+
+
+class ClockSchema(ma.Schema):
+    sla = ma.fields.String(required=True)
+    state = ma.fields.String(required=True)
+    target_minutes = ma.fields.Integer(allow_none=True)
+    due_at = ma.fields.DateTime(allow_none=True)
+    kept_at = ma.fields.DateTime(allow_none=True)
+    elapsed_minutes = ma.fields.Integer(required=True)
+
+
+class FlaggedArgsSchema(SummaryArgsSchema):
+    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(["at_risk", "breached"]))
+    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
+
+
+class FlaggedJobSchema(ma.Schema):
+    job_id = ma.fields.Integer(required=True)
+    dealer_id = ma.fields.Integer(allow_none=True)
+    category = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    states = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)

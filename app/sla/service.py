@@ -1,0 +1,135 @@
+"""SLA reports for a principal: who may see which numbers, the summary, flagged jobs, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.auth.enums import Role
+from app.auth.service import Principal
+from app.extensions import db
+from app.jobs.models import Job
+from app.network.models import Dealer
+from app.sla.metrics import SLAS, Filters, facts, grouped, job_states, state, week_of
+from app.sla.models import JobSla, SlaRegion
+
+DEFAULT_DAYS = 90
+
+
+def filters_for(principal: Principal, args: dict[str, Any], now: datetime) -> Filters:
+    """The principal's walls applied to the requested filters (a dealer sees only itself)."""
+    brand_id = args.get("brand_id") if principal.role is Role.ADMIN else principal.brand_id
+    dealer_id = principal.dealer_id if principal.role is Role.DEALER else args.get("dealer_id")
+    if principal.role is Role.DEALER:
+        brand_id = args.get("brand_id")
+    return Filters(
+        brand_id=brand_id,
+        dealer_id=dealer_id,
+        category=args.get("category"),
+        region_id=args.get("region_id"),
+        created_from=args.get("created_from") or now - timedelta(days=DEFAULT_DAYS),
+        created_to=args.get("created_to") or now,
+    )
+
+
+def _shape(row: dict[str, Any], label: str | None = None) -> dict[str, Any]:
+    return {
+        **{k: v for k, v in row.items() if not k.endswith(("_breached", "_at_risk"))},
+        "label": label,
+        "breached": {sla: int(row.get(f"{sla}_breached") or 0) for sla in SLAS},
+        "at_risk": {sla: int(row.get(f"{sla}_at_risk") or 0) for sla in SLAS},
+    }
+
+
+def summary(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """KPIs, weekly trend, dealer league table and breakdowns for the filtered jobs."""
+    filters = filters_for(principal, args, now)
+    dealer_names = dict(db.session.execute(select(Dealer.id, Dealer.name)).all())
+    region_names = dict(db.session.execute(select(SlaRegion.id, SlaRegion.name)).all())
+    totals = grouped(filters, now)
+    dealers = [
+        _shape(r, dealer_names.get(r["key"])) for r in grouped(filters, now, JobSla.dealer_id)
+    ]
+    dealers.sort(
+        key=lambda r: (-(r["on_time_pct"] or 0), -(r["first_visit_pct"] or 0), str(r["label"]))
+    )
+    return {
+        "created_from": filters.created_from,
+        "created_to": filters.created_to,
+        "totals": _shape(totals[0]),
+        "weekly": [_shape(r, r["key"]) for r in grouped(filters, now, week_of(JobSla.created_at))],
+        "dealers": dealers,
+        "categories": [_shape(r, r["key"]) for r in grouped(filters, now, JobSla.category)],
+        "regions": [
+            _shape(r, region_names.get(r["key"])) for r in grouped(filters, now, JobSla.region_id)
+        ],
+    }
+
+
+def flagged(principal: Principal, args: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """Jobs with a promise at risk or breached."""
+    filters = filters_for(principal, args, now)
+    states = (args["state"],) if args.get("state") else ("at_risk", "breached")
+    return [
+        {
+            "job_id": item["facts"].job_id,
+            "dealer_id": item["facts"].dealer_id,
+            "category": item["facts"].category,
+            "created_at": item["facts"].created_at,
+            "states": item["states"],
+        }
+        for item in job_states(filters, now, states=states, limit=args.get("limit", 100))
+    ]
+
+
+EXPORT_COLUMNS = [
+    "job_id", "external_id", "status", "category", "dealer_id", "created_at", "assigned_at",
+    "contacted_at", "scheduled_at", "arrived_at", "completed_at", "cancelled_at",
+    "assign_due", "contact_due", "schedule_due", "complete_due", "arrival_due",
+    *(f"{sla}_state" for sla in SLAS),
+]  # fmt: skip
+
+
+def export_csv(principal: Principal, args: dict[str, Any], now: datetime) -> Iterator[str]:
+    """The filtered jobs with their SLA columns, as CSV lines (streamed)."""
+    filters = filters_for(principal, args, now)
+    stmt = (
+        facts(filters)
+        .join(Job, Job.id == JobSla.job_id)
+        .with_only_columns(
+            JobSla, Job.external_id, Job.status, *(state(s, now).label(s) for s in SLAS)
+        )
+        .order_by(JobSla.created_at, JobSla.job_id)
+        .execution_options(yield_per=2000)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(EXPORT_COLUMNS)
+    yield flush()
+    for row in db.session.execute(stmt):
+        fact = row[0]
+        values: list[Any] = [
+            fact.job_id,
+            row.external_id,
+            row.status,
+            fact.category,
+            fact.dealer_id,
+        ]
+        for name in EXPORT_COLUMNS[5:17]:
+            value = getattr(fact, name)
+            values.append(value.isoformat() if value else "")
+        values += [getattr(row, sla) for sla in SLAS]
+        writer.writerow(values)
+        yield flush()

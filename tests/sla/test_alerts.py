@@ -1,0 +1,143 @@
+"""Alerts: once per job, SLA and state; signed webhooks with retries; an SMS for breaches."""
+
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.notify.models import OutboundMessage
+from app.sla import alerts
+from app.sla.models import SlaAlert
+
+SECRET = "s3cret-s3cret-s3cret"
+
+
+@pytest.fixture
+def hook():
+    """A local HTTP endpoint recording POSTs; answers with the next scripted status."""
+    received, script = [], []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(script.pop(0) if script else 204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/sla", received, script
+    server.shutdown()
+    server.server_close()
+
+
+def find(app):
+    with app.app_context():
+        return alerts.find_changes()
+
+
+def alert_rows(app):
+    with app.app_context():
+        return [
+            (a.job_id, a.sla, a.state, a.status)
+            for a in db.session.scalars(select(SlaAlert).order_by(SlaAlert.id))
+        ]
+
+
+def test_each_job_sla_and_state_is_alerted_once(world, app, admin):
+    job = world.job()
+    world.later(hours=20)  # schedule at risk; contact (2 h, nothing delivered) long breached
+    assert find(app) == 2
+    assert find(app) == 0
+    world.later(hours=5)  # schedule now breached: a new, different alert
+    assert find(app) == 1
+    assert sorted((sla, state) for _, sla, state, _ in alert_rows(app)) == [
+        ("contact", "breached"),
+        ("schedule", "at_risk"),
+        ("schedule", "breached"),
+    ]
+    assert {status for *_, status in alert_rows(app)} == {"skipped"}  # no webhook configured
+    assert all(row[0] == job["id"] for row in alert_rows(app))
+
+
+def test_two_schedulers_record_each_alert_once(world, app):
+    for _ in range(4):
+        world.job()
+    world.later(hours=25)
+    barrier = threading.Barrier(2)
+    counts = []
+
+    def run():
+        barrier.wait()
+        counts.append(find(app))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rows = alert_rows(app)
+    assert len(rows) == len({row[:3] for row in rows}) == sum(counts)
+    assert {(sla, state) for _, sla, state, _ in rows} >= {("schedule", "breached")}
+
+
+def test_webhooks_are_signed_and_retried(world, app, admin, hook, clock):
+    url, received, script = hook
+    assert (
+        admin.patch(
+            f"/api/v1/brands/{world.metro.brand.id}",
+            json={"sla_webhook_url": url, "sla_webhook_secret": SECRET},
+        ).status_code
+        == 200
+    )
+    job = world.job()
+    world.later(hours=25)
+    find(app)
+    script.extend([500])
+    with app.app_context():
+        first = alerts.deliver_webhooks()
+    assert first["retry"] >= 1
+    pending = [a for a in alert_rows(app) if a[3] == "pending"]
+    assert pending
+    clock.set(clock.now + timedelta(hours=2))
+    with app.app_context():
+        assert alerts.deliver_webhooks().get("delivered", 0) == len(pending)
+        assert alerts.deliver_webhooks() == {}
+    headers, body = received[-1]
+    stamp, mac = headers["X-Fuwutong-Signature"].split(",")
+    timestamp = stamp.removeprefix("t=")
+    expected = hmac.new(
+        SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    assert mac == f"v1={expected}"
+    payload = json.loads(body)
+    assert payload["job_id"] == job["id"] and payload["type"] == "sla.alert"
+    assert headers["X-Fuwutong-Event"] == "sla.alert"
+    assert {a[3] for a in alert_rows(app)} == {"delivered"}
+
+
+def test_breaches_text_the_operations_phone_once(world, app, admin):
+    admin.patch(f"/api/v1/brands/{world.metro.brand.id}", json={"ops_phone": "+8613700000001"})
+    world.job()
+    world.later(hours=25)
+    find(app)
+    find(app)
+    with app.app_context():
+        texts = list(
+            db.session.scalars(
+                select(OutboundMessage).where(OutboundMessage.to == "+8613700000001")
+            )
+        )
+    assert texts and all(t.template == "sla_alert" for t in texts)
+    assert len({t.body for t in texts}) == len(texts)
+    assert any("超时" in t.body for t in texts)

@@ -1,0 +1,218 @@
+"""SLA states from the event log, predictions, the summary, tenant walls, CSV."""
+
+import csv
+import io
+from datetime import datetime, timedelta
+
+from tests import factories
+from tests.factories import Metro
+from tests.sla.conftest import NOW
+
+
+def clocks(world, job_id):
+    response = world.client.get(f"/api/v1/jobs/{job_id}/sla", headers=world.brand_api)
+    assert response.status_code == 200, response.json
+    return {c["sla"]: c for c in response.json}
+
+
+def test_a_job_kept_every_promise(world):
+    job = world.job()
+    world.later(minutes=5)
+    booking = world.book(job["id"], 0)  # Wed 08:00–10:00, booked 5 minutes after the order
+    start = datetime.fromisoformat(booking["window_start"])
+    world.at(start + timedelta(minutes=20))
+    world.step(job["id"], "dispatched", "en_route", "on_site")
+    world.later(minutes=60)
+    world.step(job["id"], "in_progress", "completed")
+    states = {sla: c["state"] for sla, c in clocks(world, job["id"]).items()}
+    # Contact needs a delivered invitation; with nothing sent yet it is still open and overdue.
+    assert states == {
+        "assign": "met",
+        "contact": "breached",
+        "schedule": "met",
+        "complete": "met",
+        "arrival": "met",
+        "first_visit": "met",
+    }
+    assign = clocks(world, job["id"])["assign"]
+    assert (assign["target_minutes"], assign["elapsed_minutes"]) == (60, 0)
+
+
+def test_contact_is_the_delivered_invitation(world):
+    from app.notify.sender import send_due
+
+    job = world.job()
+    world.later(minutes=10)
+    with world.app.app_context():
+        send_due()  # the log backend delivers at once
+    contact = clocks(world, job["id"])["contact"]
+    assert (contact["state"], contact["elapsed_minutes"]) == ("met", 10)
+    events = world.client.get(f"/api/v1/jobs/{job['id']}/events", headers=world.brand_api).json
+    assert events[-1]["type"] == "consumer_contacted"
+
+
+def test_overdue_and_at_risk(world):
+    job = world.job()
+    assert clocks(world, job["id"])["schedule"]["state"] == "ok"
+    world.later(hours=20)  # less than a fifth of the 24 h left
+    assert clocks(world, job["id"])["schedule"]["state"] == "at_risk"
+    world.later(hours=5)
+    assert clocks(world, job["id"])["schedule"]["state"] == "breached"
+    # Booked after the deadline: still breached, and the deadline says when.
+    world.book(job["id"], 0)
+    schedule = clocks(world, job["id"])["schedule"]
+    assert schedule["state"] == "breached"
+    assert datetime.fromisoformat(schedule["due_at"]) == NOW + timedelta(hours=24)
+
+
+def test_a_booked_window_after_the_completion_deadline_is_at_risk(world):
+    job = world.job()
+    world.book(job["id"], 20)  # 5 days out; completion is promised within 3
+    assert clocks(world, job["id"])["complete"]["state"] == "at_risk"
+
+
+def test_late_arrival_and_failed_first_visit(world):
+    job = world.job()
+    booking = world.book(job["id"], 0)
+    end = datetime.fromisoformat(booking["window_end"])
+    world.at(end + timedelta(minutes=16))  # one minute past the tolerance
+    world.step(job["id"], "dispatched", "en_route", "on_site")
+    world.step(job["id"], "failed", payload={"reason": "needs_parts"})
+    states = {sla: c["state"] for sla, c in clocks(world, job["id"]).items()}
+    assert (states["arrival"], states["first_visit"]) == ("breached", "breached")
+
+
+def test_cancelled_jobs_owe_nothing_more(world):
+    job = world.job()
+    world.later(hours=30)
+    world.client.post(
+        f"/api/v1/jobs/{job['id']}/cancel", json={"reason": "x"}, headers=world.brand_api
+    )
+    states = {sla: c["state"] for sla, c in clocks(world, job["id"]).items()}
+    assert states["complete"] == "n/a" and states["assign"] == "met"
+
+
+def test_policy_changes_do_not_rewrite_history(world, admin):
+    old = world.job()
+    revised = admin.put(
+        f"/api/v1/brands/{world.metro.brand.id}/sla-policies/{world.policy['id']}",
+        json={"schedule_minutes": 60},
+    )
+    assert revised.status_code == 200 and revised.json["version"] == 2
+    new = world.job()
+    assert clocks(world, old["id"])["schedule"]["target_minutes"] == 24 * 60
+    assert clocks(world, new["id"])["schedule"]["target_minutes"] == 60
+    listed = admin.get(f"/api/v1/brands/{world.metro.brand.id}/sla-policies").json
+    assert [p["version"] for p in listed] == [2]
+    stale = admin.put(
+        f"/api/v1/brands/{world.metro.brand.id}/sla-policies/{world.policy['id']}",
+        json={"schedule_minutes": 5},
+    )
+    assert stale.status_code == 409
+
+
+def test_the_most_specific_policy_applies(world, admin):
+    base = f"/api/v1/brands/{world.metro.brand.id}"
+    region = admin.post(
+        f"{base}/sla-regions", json={"name": "核心区", "geometry": factories.square(km=4)}
+    )
+    assert region.status_code == 201
+    admin.post(f"{base}/sla-policies", json={"category": "door", "schedule_minutes": 600})
+    admin.post(
+        f"{base}/sla-policies", json={"region_id": region.json["id"], "schedule_minutes": 300}
+    )
+    admin.post(
+        f"{base}/sla-policies",
+        json={"category": "door", "region_id": region.json["id"], "schedule_minutes": 100},
+    )
+    assert admin.post(f"{base}/sla-policies", json={"category": "door"}).status_code == 409
+    inside = world.job()
+    outside = world.job(lat=factories.PEOPLES_SQUARE[0] + 0.05)
+    furniture_outside = world.job(category="furniture", lat=factories.PEOPLES_SQUARE[0] + 0.05)
+    assert clocks(world, inside["id"])["schedule"]["target_minutes"] == 100
+    assert clocks(world, outside["id"])["schedule"]["target_minutes"] == 600
+    assert clocks(world, furniture_outside["id"])["schedule"]["target_minutes"] == 24 * 60
+
+
+def test_business_hours_pause_the_clock(world, admin):
+    base = f"/api/v1/brands/{world.metro.brand.id}"
+    hours = {str(d): [["09:00", "18:00"]] for d in range(1, 6)}
+    assert (
+        admin.put(
+            f"{base}/business-calendar",
+            json={"timezone": "Asia/Shanghai", "hours": hours, "holidays": ["2026-12-02"]},
+        ).status_code
+        == 200
+    )
+    admin.put(
+        f"{base}/sla-policies/{world.policy['id']}",
+        json={"business_hours": True, "schedule_minutes": 9 * 60},
+    )
+    world.later(hours=7)  # Tue 17:00 local
+    job = world.job()
+    # 1 h left on Tuesday, Wednesday is a holiday, so the 9 working hours end Thursday 17:00.
+    assert clocks(world, job["id"])["schedule"]["due_at"] == "2026-12-03T09:00:00+00:00"
+
+
+def test_summary_numbers_and_walls(world, app, client, as_key):
+    first = world.job()
+    world.later(hours=2)
+    world.book(first["id"], 0)
+    second = world.job()
+    world.later(hours=30)  # second is now overdue for scheduling
+    summary = client.get("/api/v1/sla/summary", headers=world.brand_api).json
+    totals = summary["totals"]
+    assert (totals["jobs"], totals["breached"]["schedule"], totals["breached"]["assign"]) == (
+        2,
+        1,
+        0,
+    )
+    assert totals["median_hours_to_schedule"] == 2.0
+    assert [row["key"] for row in summary["weekly"]] == ["2026-11-30"]
+    assert [row["label"] for row in summary["dealers"]] == [world.metro.dealer.name]
+    assert summary["categories"][0]["key"] == "door"
+    flagged = {
+        j["job_id"]: j["states"]
+        for j in client.get("/api/v1/sla/jobs", headers=world.brand_api).json
+    }
+    # The second was never booked; the first was, but its window passed with nobody there.
+    assert flagged[second["id"]]["schedule"] == "breached"
+    assert (flagged[first["id"]]["schedule"], flagged[first["id"]]["arrival"]) == (
+        "met",
+        "breached",
+    )
+    # Brand B never sees brand A's numbers; a dealer sees only its own.
+    other = Metro(app)
+    theirs = client.get(
+        "/api/v1/sla/summary", headers={"Authorization": f"Bearer {other.brand_key}"}
+    ).json
+    assert theirs["totals"]["jobs"] == 0
+    sneaky = client.get(
+        "/api/v1/sla/summary",
+        query_string={"brand_id": world.metro.brand.id},
+        headers={"Authorization": f"Bearer {other.brand_key}"},
+    ).json
+    assert sneaky["totals"]["jobs"] == 0
+    assert as_key(other.dealer_key).get("/api/v1/sla/summary").json["totals"]["jobs"] == 0
+    assert as_key(world.metro.dealer_key).get("/api/v1/sla/summary").json["totals"]["jobs"] == 2
+    assert (
+        client.get(
+            f"/api/v1/jobs/{first['id']}/sla",
+            headers={"Authorization": f"Bearer {other.brand_key}"},
+        ).status_code
+        == 404
+    )
+
+
+def test_csv_export(world, client):
+    job = world.job()
+    world.later(hours=25)
+    response = client.get("/api/v1/sla/export.csv", headers=world.brand_api)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 1
+    assert (rows[0]["job_id"], rows[0]["external_id"], rows[0]["schedule_state"]) == (
+        str(job["id"]),
+        job["external_id"],
+        "breached",
+    )
