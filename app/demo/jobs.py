@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.auth.service import Actor
 from app.db import clock_set_to
@@ -22,6 +22,7 @@ from app.jobs.models import Job
 from app.network.models import Brand
 from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage
+from app.notify.service import advance
 from app.scheduling import service as scheduling
 
 TIMEZONE = "Asia/Shanghai"
@@ -120,8 +121,26 @@ def seed_jobs(
                 sim.moment = min(start - timedelta(days=rng.uniform(2, 6)), now)
             brand_actor = Actor("brand", f"{brand.id}/demo")
             job = jobs.create_job(brand.id, _fields(rng, n, spec, streets), brand_actor)
+            _deliver_due(job, sim, now)
             _advance(rng, job, target, day, sim, now, brand_actor)
     _deliver_history(now)
+
+
+def _deliver_due(job: Job, sim: _Clock, now: datetime) -> None:
+    """Deliver the job's waiting messages when they fall due, as the sender would have."""
+    waiting = db.session.scalars(
+        select(OutboundMessage).where(
+            OutboundMessage.job_id == job.id, OutboundMessage.status == MessageStatus.PENDING
+        )
+    )
+    resume = sim.moment
+    for message in list(waiting):
+        if message.next_attempt_at > now:
+            continue
+        sim.moment = max(resume, message.next_attempt_at) + timedelta(seconds=20)
+        message.attempts, message.sent_at = 1, sim.moment
+        advance(message, MessageStatus.DELIVERED)
+    sim.moment = resume
 
 
 def _deliver_history(now: datetime) -> None:
@@ -178,8 +197,12 @@ def _advance(
     sim.moment = window.start - timedelta(hours=14)
     jobs.transition(job, JobStatus.DISPATCHED, Actor("dealer", f"{job.dealer_id}/demo"))
     steps = VISIT[: VISIT.index(target) + 1] if target in VISIT else VISIT[:2]
+    # About one visit in ten arrives after its window: traffic, a long previous job.
+    late = rng.random() < 0.1
     sim.moment = window.start - timedelta(minutes=rng.uniform(20, 50))
     for step in steps:
+        if step is JobStatus.ON_SITE and late:
+            sim.moment = window.end + timedelta(minutes=rng.uniform(20, 60))
         if sim.moment > now:
             return
         jobs.transition(job, step, installer)

@@ -180,6 +180,7 @@ def seed(
         for dealer in rng.sample(dealers, 12):
             network.authorize_dealer(brand, dealer, [spec.category, "other"])
     _installers(rng, dealers, areas, now)
+    _sla(brands, now)
     keys = demo_keys(brands, dealers)
     create_api_key(role=Role.ADMIN, name="demo admin", raw_key=DEMO_ADMIN_KEY)
     for brand in brands:
@@ -195,6 +196,39 @@ def seed(
         )
     seed_jobs(rng, brands, BRANDS, now, progress)
     return keys
+
+
+# West and east of the Huangpu river, for the SLA breakdown by region.
+REGIONS = {
+    "浦西 Puxi": [[121.30, 31.05], [121.49, 31.05], [121.49, 31.45], [121.30, 31.45], [121.30, 31.05]],
+    "浦东 Pudong": [[121.49, 31.05], [121.70, 31.05], [121.70, 31.45], [121.49, 31.45], [121.49, 31.05]],
+}
+
+
+def _sla(brands: list[Brand], now: datetime) -> None:
+    """Give each brand regions and an SLA policy in force since well before the demo's history."""
+    from app.sla import policies
+
+    since = now - timedelta(days=60)
+    for brand in brands:
+        for name, ring in REGIONS.items():
+            policies.create_region(brand.id, name, {"type": "Polygon", "coordinates": [ring]})
+        business = brand.code == "nordhaus"
+        if business:
+            hours = {str(day): [["09:00", "18:00"]] for day in range(1, 7)}
+            policies.set_calendar(brand.id, TIMEZONE, hours, ["2027-01-01"])
+        policy = policies.create_policy(
+            brand.id,
+            {
+                "assign_minutes": 120,
+                "contact_minutes": 240,
+                "schedule_minutes": 48 * 60,
+                "complete_minutes": 7 * 24 * 60,
+                "arrival_tolerance_minutes": 15,
+                "business_hours": business,
+            },
+        )
+        policy.created_at = since
 
 
 def _dealers(rng: random.Random) -> tuple[list[Dealer], dict[int, Polygon]]:
