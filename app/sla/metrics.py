@@ -25,6 +25,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
 )
 
 from app.db import UTCDateTime
@@ -148,91 +149,121 @@ def _pct(numerator: Any, denominator: Any) -> ColumnElement[float]:
     return cast(100.0 * numerator / func.nullif(denominator, 0), Float)
 
 
-def _aggregates(now: datetime) -> list[Any]:
+DIMENSIONS = ("week", "dealer_id", "category", "region_id")
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _per_job(filters: Filters, now: datetime) -> Any:
+    """One row per filtered job with its dimensions, flags, durations and every SLA state."""
     f = JobSla
-    on_time = case(
-        (
-            and_(
-                f.arrived_at.is_not(None), f.arrival_due.is_not(None), f.arrived_at <= f.arrival_due
-            ),
-            1,
-        ),
-        else_=0,
-    )
-    arrivals = case((and_(f.arrived_at.is_not(None), f.arrival_due.is_not(None)), 1), else_=0)
-    first_ok = case((f.first_visit_ok.is_(True), 1), else_=0)
-    first_known = case((f.first_visit_ok.is_not(None), 1), else_=0)
-    columns = [
+    arrived = and_(f.arrived_at.is_not(None), f.arrival_due.is_not(None))
+    columns: list[Any] = [
+        week_of(f.created_at).label("week"),
+        f.dealer_id.label("dealer_id"),
+        f.category.label("category"),
+        f.region_id.label("region_id"),
+        _flag(arrived).label("arrival"),
+        _flag(and_(arrived, f.arrived_at <= f.arrival_due)).label("on_time"),
+        _flag(f.first_visit_ok.is_(True)).label("first_ok"),
+        _flag(f.first_visit_ok.is_not(None)).label("first_known"),
+        _flag(f.completed_at.is_not(None)).label("done"),
+        _flag(f.cancelled_at.is_not(None)).label("gone"),
+        (seconds_between(f.created_at, f.scheduled_at) / 3600.0).label("h_schedule"),
+        (seconds_between(f.created_at, f.completed_at) / 3600.0).label("h_complete"),
+        *(state(sla, now).label(f"s_{sla}") for sla in SLAS),
+    ]
+    return facts(filters).with_only_columns(*columns).subquery("per_job")
+
+
+def _measures(j: Any) -> list[Any]:
+    columns: list[Any] = [
         func.count().label("jobs"),
-        func.sum(case((f.completed_at.is_not(None), 1), else_=0)).label("completed"),
-        func.sum(case((f.cancelled_at.is_not(None), 1), else_=0)).label("cancelled"),
-        func.sum(arrivals).label("arrivals"),
-        _pct(func.sum(on_time), func.sum(arrivals)).label("on_time_pct"),
-        _pct(func.sum(first_ok), func.sum(first_known)).label("first_visit_pct"),
+        func.sum(j.c.done).label("completed"),
+        func.sum(j.c.gone).label("cancelled"),
+        func.sum(j.c.arrival).label("arrivals"),
+        _pct(func.sum(j.c.on_time), func.sum(j.c.arrival)).label("on_time_pct"),
+        _pct(func.sum(j.c.first_ok), func.sum(j.c.first_known)).label("first_visit_pct"),
     ]
     for sla in SLAS:
-        expr = state(sla, now)
-        columns.append(func.sum(case((expr == "breached", 1), else_=0)).label(f"{sla}_breached"))
-        columns.append(func.sum(case((expr == "at_risk", 1), else_=0)).label(f"{sla}_at_risk"))
+        column = j.c[f"s_{sla}"]
+        columns.append(func.sum(_flag(column == "breached")).label(f"{sla}_breached"))
+        columns.append(func.sum(_flag(column == "at_risk")).label(f"{sla}_at_risk"))
     if _dialect() == "postgresql":
-        for name, stop in (("schedule", f.scheduled_at), ("complete", f.completed_at)):
-            hours = seconds_between(f.created_at, stop) / 3600.0
+        for name in ("schedule", "complete"):
+            hours = j.c[f"h_{name}"]
             columns.append(
                 func.percentile_cont(0.5).within_group(hours).label(f"median_hours_to_{name}")
             )
     return columns
 
 
-def _medians_in_python(base: Select[Any], group: Any | None) -> dict[Any, dict[str, float | None]]:
+def _medians(j: Any, dimension: str | None) -> dict[Any, dict[str, float]]:
     """SQLite has no percentile aggregate: fetch the durations and take the middle."""
-    found: dict[Any, dict[str, float | None]] = {}
-    for name, stop in (("schedule", JobSla.scheduled_at), ("complete", JobSla.completed_at)):
-        key = group if group is not None else literal(None)
-        stmt = base.with_only_columns(key, seconds_between(JobSla.created_at, stop) / 3600.0).where(
-            stop.is_not(None)
-        )
+    found: dict[Any, dict[str, float]] = {}
+    key = j.c[dimension] if dimension else literal(None)
+    for name in ("schedule", "complete"):
+        hours = j.c[f"h_{name}"]
         values: dict[Any, list[float]] = {}
-        for group_key, hours in db.session.execute(stmt):
-            values.setdefault(group_key, []).append(float(hours))
-        for group_key, hours_list in values.items():
-            hours_list.sort()
-            middle = len(hours_list) // 2
-            median = (
-                hours_list[middle]
-                if len(hours_list) % 2
-                else (hours_list[middle - 1] + hours_list[middle]) / 2
-            )
+        for group_key, value in db.session.execute(select(key, hours).where(hours.is_not(None))):
+            values.setdefault(group_key, []).append(float(value))
+        for group_key, numbers in values.items():
+            numbers.sort()
+            middle = len(numbers) // 2
+            odd = len(numbers) % 2
+            median = numbers[middle] if odd else (numbers[middle - 1] + numbers[middle]) / 2
             found.setdefault(group_key, {})[f"median_hours_to_{name}"] = median
     return found
 
 
-def grouped(filters: Filters, now: datetime, group: Any | None = None) -> list[dict[str, Any]]:
-    """Aggregate the filtered jobs, overall or per group (week, dealer, category, region)."""
-    base = facts(filters)
-    columns = _aggregates(now)
-    if group is not None:
-        stmt = base.with_only_columns(group.label("key"), *columns).group_by(group).order_by(group)
+def _tidy(row: dict[str, Any]) -> dict[str, Any]:
+    for key in (
+        "median_hours_to_schedule",
+        "median_hours_to_complete",
+        "on_time_pct",
+        "first_visit_pct",
+    ):
+        row[key] = round(float(row[key]), 1) if row.get(key) is not None else None
+    for key in ("jobs", "completed", "cancelled", "arrivals"):
+        row[key] = int(row[key] or 0)
+    return row
+
+
+def summary_rows(filters: Filters, now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Aggregates overall ("total") and per week, dealer, category and region, in one pass
+    on PostgreSQL (GROUPING SETS over the per-job states) or one query each on SQLite."""
+    j = _per_job(filters, now)
+    found: dict[str, list[dict[str, Any]]] = {"total": [], **{d: [] for d in DIMENSIONS}}
+    if _dialect() == "postgresql":
+        stmt = select(
+            *(j.c[d] for d in DIMENSIONS),
+            *(func.grouping(j.c[d]).label(f"g_{d}") for d in DIMENSIONS),
+            *_measures(j),
+        ).group_by(func.grouping_sets(tuple_(), *(tuple_(j.c[d]) for d in DIMENSIONS)))
+        for row in db.session.execute(stmt):
+            values = dict(row._mapping)
+            grouped_by = [d for d in DIMENSIONS if values[f"g_{d}"] == 0]
+            dimension = grouped_by[0] if grouped_by else "total"
+            values["key"] = values[dimension] if grouped_by else None
+            found[dimension].append(_tidy(values))
     else:
-        stmt = base.with_only_columns(literal(None).label("key"), *columns)
-    rows = [dict(row._mapping) for row in db.session.execute(stmt)]
-    if _dialect() != "postgresql":
-        medians = _medians_in_python(base, group)
-        for row in rows:
-            extra = medians.get(row["key"], {})
-            row["median_hours_to_schedule"] = extra.get("median_hours_to_schedule")
-            row["median_hours_to_complete"] = extra.get("median_hours_to_complete")
-    for row in rows:
-        for key in (
-            "median_hours_to_schedule",
-            "median_hours_to_complete",
-            "on_time_pct",
-            "first_visit_pct",
-        ):
-            if row.get(key) is not None:
-                row[key] = round(float(row[key]), 1)
-        for key in ("jobs", "completed", "cancelled", "arrivals"):
-            row[key] = int(row[key] or 0)
-    return rows
+        for dimension in ("total", *DIMENSIONS):
+            key = j.c[dimension] if dimension != "total" else literal(None)
+            stmt = select(key.label("key"), *_measures(j))
+            if dimension != "total":
+                stmt = stmt.group_by(key)
+            medians = _medians(j, None if dimension == "total" else dimension)
+            for row in db.session.execute(stmt):
+                values = dict(row._mapping)
+                values.update(medians.get(values["key"], {}))
+                found[dimension].append(_tidy(values))
+    for rows in found.values():
+        rows.sort(key=lambda r: (r["key"] is None, str(r["key"])))
+    if not found["total"]:
+        found["total"] = [_tidy({"key": None, "jobs": 0})]
+    return found
 
 
 def job_states(

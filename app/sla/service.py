@@ -15,7 +15,7 @@ from app.auth.service import Principal
 from app.extensions import db
 from app.jobs.models import Job
 from app.network.models import Dealer
-from app.sla.metrics import SLAS, Filters, facts, grouped, job_states, state, week_of
+from app.sla.metrics import SLAS, Filters, facts, job_states, state, summary_rows
 from app.sla.models import JobSla, SlaRegion
 
 DEFAULT_DAYS = 90
@@ -51,23 +51,19 @@ def summary(principal: Principal, args: dict[str, Any], now: datetime) -> dict[s
     filters = filters_for(principal, args, now)
     dealer_names = dict(db.session.execute(select(Dealer.id, Dealer.name)).all())
     region_names = dict(db.session.execute(select(SlaRegion.id, SlaRegion.name)).all())
-    totals = grouped(filters, now)
-    dealers = [
-        _shape(r, dealer_names.get(r["key"])) for r in grouped(filters, now, JobSla.dealer_id)
-    ]
+    rows = summary_rows(filters, now)
+    dealers = [_shape(r, dealer_names.get(r["key"])) for r in rows["dealer_id"]]
     dealers.sort(
         key=lambda r: (-(r["on_time_pct"] or 0), -(r["first_visit_pct"] or 0), str(r["label"]))
     )
     return {
         "created_from": filters.created_from,
         "created_to": filters.created_to,
-        "totals": _shape(totals[0]),
-        "weekly": [_shape(r, r["key"]) for r in grouped(filters, now, week_of(JobSla.created_at))],
+        "totals": _shape(rows["total"][0]),
+        "weekly": [_shape(r, r["key"]) for r in rows["week"]],
         "dealers": dealers,
-        "categories": [_shape(r, r["key"]) for r in grouped(filters, now, JobSla.category)],
-        "regions": [
-            _shape(r, region_names.get(r["key"])) for r in grouped(filters, now, JobSla.region_id)
-        ],
+        "categories": [_shape(r, r["key"]) for r in rows["category"]],
+        "regions": [_shape(r, region_names.get(r["key"])) for r in rows["region_id"]],
     }
 
 
