@@ -11,11 +11,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.db import render_migration_item
 from app.errors import error_response, register_error_handlers
-from app.extensions import api, migrate
+from app.extensions import api, limiter, migrate
 from app.extensions import db as database  # not `db`: that would hide the app.db module
 from config import BASE_DIR, INSTANCE_DIR, Config
 
 JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
+JSON_API_PREFIXES = ("/api/v1/", "/api/field/")
+# Endpoints that take multipart/form-data (photo and signature uploads) instead of JSON.
+MULTIPART_ENDPOINTS = frozenset({"field.upload_attachment"})
 
 
 def create_app(config_class: type = Config) -> Flask:
@@ -55,7 +58,11 @@ def register_extensions(app: Flask) -> None:
         {
             "components": {
                 "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API key"}
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "API key (fwt_…) or an installer's device token (fwd_…)",
+                    }
                 }
             },
             "security": [{"bearerAuth": []}],
@@ -67,18 +74,24 @@ def register_extensions(app: Flask) -> None:
         },
     )
     api.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     # Importing a domain's api module registers its routes on the domain's blueprint.
     from app.auth import api as auth_api
     from app.dispatch import api as dispatch_api
+    from app.field import api as field_api
     from app.jobs import api as jobs_api
     from app.network import api as network_api
     from app.scheduling import api as scheduling_api
+    from field_client.blueprint import web as field_web
 
-    for module in (network_api, jobs_api, dispatch_api, scheduling_api, auth_api):
+    for module in (network_api, jobs_api, dispatch_api, scheduling_api, auth_api, field_api):
         api.register_blueprint(module.blp)
+    api.register_blueprint(auth_api.field_blp)
+    api.register_blueprint(field_api.proof_blp)
+    app.register_blueprint(field_web)
 
     @app.get("/")
     def index() -> Response:
@@ -88,17 +101,23 @@ def register_blueprints(app: Flask) -> None:
 def register_request_checks(app: Flask) -> None:
     @app.before_request
     def _json_only() -> Response | None:
-        if request.method not in JSON_BODY_METHODS or not request.path.startswith("/api/v1/"):
+        if request.method not in JSON_BODY_METHODS or not request.path.startswith(
+            JSON_API_PREFIXES
+        ):
             return None
         has_body = bool(request.content_length) or "chunked" in request.headers.get(
             "Transfer-Encoding", ""
         )
-        if has_body and request.mimetype != "application/json":
+        multipart = request.endpoint in MULTIPART_ENDPOINTS
+        expected = "multipart/form-data" if multipart else "application/json"
+        if has_body and request.mimetype != expected:
+            what = (
+                "a multipart/form-data upload"
+                if multipart
+                else "JSON with Content-Type: application/json"
+            )
             return error_response(
-                415,
-                "unsupported_media_type",
-                "Send JSON with Content-Type: application/json "
-                f"(got {request.mimetype or 'none'}).",
+                415, "unsupported_media_type", f"Send {what} (got {request.mimetype or 'none'})."
             )
         return None
 

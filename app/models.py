@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, DeviceToken, InstallerCode, InstallerInvite
+from app.field.models import Attachment
 from app.jobs.models import IdempotencyRecord, Job, JobEvent
 from app.network.models import (
     Brand,
@@ -16,16 +17,20 @@ from app.scheduling.models import Booking, CapacityBlock, InstallerDay
 
 __all__ = [
     "ApiKey",
+    "Attachment",
     "Booking",
     "Brand",
     "BrandDealer",
     "CapacityBlock",
     "Dealer",
+    "DeviceToken",
     "Feedback",
     "IdempotencyRecord",
     "InboundMessage",
     "Installer",
+    "InstallerCode",
     "InstallerDay",
+    "InstallerInvite",
     "InstallerShift",
     "InstallerTimeOff",
     "Job",
