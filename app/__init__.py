@@ -147,10 +147,11 @@ def register_reactions() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.auth.cli import apikey_cli
+    from app.auth.cli import apikey_cli, installer_cli
     from app.demo.cli import demo_cli
     from app.scheduler import scheduler_cli
 
     app.cli.add_command(apikey_cli)
+    app.cli.add_command(installer_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)

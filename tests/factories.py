@@ -250,3 +250,25 @@ def image(fmt: str = "PNG", size: tuple[int, int] = (8, 8), color: Any = (200, 3
     out = BytesIO()
     Image.new("RGB", size, color).save(out, format=fmt)
     return out.getvalue()
+
+
+def texted_code(app: Flask, phone: str) -> str:
+    """The sign-in code most recently texted to a phone (read from the SMS outbox)."""
+    import re
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.notify.models import OutboundMessage
+
+    with app.app_context():
+        body = db.session.scalar(
+            select(OutboundMessage.body)
+            .where(OutboundMessage.to == phone, OutboundMessage.template == "installer_code")
+            .order_by(OutboundMessage.id.desc())
+            .limit(1)
+        )
+    assert body, f"no code was texted to {phone}"
+    found = re.search(r"\b(\d{6})\b", body)
+    assert found, body
+    return found.group(1)

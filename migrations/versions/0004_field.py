@@ -1,4 +1,4 @@
-"""field
+"""field: installer sign-in codes, device tokens, invites; job attachments
 
 Revision ID: 0004
 Revises: 0003
