@@ -10,6 +10,8 @@ from app.field.enums import AttachmentKind, FailureReason, FieldAction
 from app.fields import Latitude, Longitude
 from app.jobs.schemas import ItemSchema, JobEventSchema
 
+# Ids are INTEGER columns: a larger number names no row (and PostgreSQL refuses to compare it).
+MAX_ID = 2**31 - 1
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
@@ -165,7 +167,9 @@ class FieldEventSchema(ma.Schema):
 
 
 class SyncEventSchema(FieldEventSchema):
-    job_id = ma.fields.Integer(required=True, strict=True)
+    job_id = ma.fields.Integer(
+        required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_ID)
+    )
 
 
 class SyncSchema(ma.Schema):

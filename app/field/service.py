@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select
 from app.auth.scoping import get_visible, visible
 from app.auth.service import Principal
 from app.db import utcnow
-from app.errors import NotFound
+from app.errors import NotFound, Unprocessable
 from app.extensions import db
 from app.field.enums import TARGET, FieldAction
 from app.field.models import Attachment
@@ -27,6 +27,8 @@ S = JobStatus
 ON_ROUTE = frozenset({S.SCHEDULED, S.DISPATCHED, S.EN_ROUTE, S.ON_SITE, S.IN_PROGRESS, S.COMPLETED})
 # A visit under way on an earlier day is still today's business.
 UNDER_WAY = frozenset({S.EN_ROUTE, S.ON_SITE, S.IN_PROGRESS})
+# How far from today a route may be asked for.
+ROUTE_REACH = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,10 @@ def route(principal: Principal, day: date | None = None) -> Route:
     zone = installer.timezone
     today = local_today(zone, utcnow())
     day = day or today
+    if abs(day - today) > ROUTE_REACH:
+        raise Unprocessable(
+            "Ask for a day within a year of today.", fields={"date": ["too far from today"]}
+        )
     on_day = Booking.local_date == day
     if day == today:
         on_day = or_(on_day, and_(Booking.local_date < day, Job.status.in_(UNDER_WAY)))

@@ -279,3 +279,23 @@ def test_only_the_installers_dealer_may_invite_or_revoke(metro, app, as_key):
     [device] = as_key(metro.dealer_key).get(f"{base}/devices").json
     assert as_key(other.dealer_key).post(f"{base}/devices/{device['id']}/revoke").status_code == 404
     assert as_key(token).get("/api/field/me").status_code == 200
+
+
+def test_old_codes_and_expired_invites_are_purged(metro, app, client, as_key, clock):
+    from app.auth.models import InstallerCode, InstallerInvite
+    from app.auth.tasks import purge_sign_in_records
+
+    installer = metro.installers[0]
+    ask(client, installer.phone)
+    as_key(metro.dealer_key).post(f"/api/v1/installers/{installer.id}/invite", json={})
+    with app.app_context():
+        assert purge_sign_in_records() == 0
+    clock.set(NOW + timedelta(days=1, minutes=1))
+    with app.app_context():
+        assert purge_sign_in_records() == 1  # the code
+        assert db.session.scalar(select(InstallerInvite.id)) is not None
+    clock.set(NOW + timedelta(days=10, hours=1))
+    with app.app_context():
+        assert purge_sign_in_records() == 1  # the invite, a week after it expired
+        assert db.session.scalar(select(InstallerCode.id)) is None
+        assert db.session.scalar(select(InstallerInvite.id)) is None

@@ -143,6 +143,9 @@ def test_tomorrow_and_other_days(day, app, client, clock, as_key):
     assert tomorrow.json["date"] == "2026-12-03" and tomorrow.json["today"] == FIELD_DAY
     assert [j["id"] for j in tomorrow.json["jobs"]] == [later["id"]]
     assert as_key(phone).get("/api/field/route?date=tomorrow").status_code == 422
+    for far in ("9999-12-31", "0001-01-01", "2028-01-01"):
+        refused = as_key(phone).get("/api/field/route", query_string={"date": far})
+        assert (refused.status_code, list(refused.json["error"]["fields"])) == (422, ["date"])
 
 
 def test_another_installers_job_is_404(day, app, as_key):
@@ -281,6 +284,8 @@ def test_sync_applies_in_order_and_replays(day, app, as_key):
         ({"events": []}, "events"),
         ({"events": [{**event("en_route")}]}, "events"),  # no job_id
         ({"events": [{**event("en_route"), "job_id": 1, "client_event_id": "x"}]}, "events"),
+        ({"events": [{**event("en_route"), "job_id": 2**63}]}, "events"),
+        ({"events": [{**event("en_route"), "job_id": "1"}]}, "events"),
         (
             {"events": [{**event("en_route"), "job_id": 1, "client_time": "2026-12-02T08:00"}]},
             "events",
