@@ -51,11 +51,9 @@ def _installer_by_phone(phone: str, *, lock: bool = False) -> Installer | None:
 
 
 def request_code(phone: str, *, locale: str) -> None:
-    """Text a 6-digit sign-in code to an active installer's phone; unknown numbers get nothing.
-
-    The answer is the same for any number, so the endpoint does not tell who is an installer;
-    per number, codes are limited to one per cooldown and FIELD_CODES_PER_HOUR an hour.
-    """
+    """Text a 6-digit sign-in code to an active installer's phone; unknown numbers get nothing."""
+    # The caller learns nothing about who is an installer. Per number: one code per cooldown,
+    # FIELD_CODES_PER_HOUR an hour.
     now = utcnow()
     with transaction():
         installer = _installer_by_phone(phone, lock=True)

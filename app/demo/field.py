@@ -123,10 +123,7 @@ def _book(job: Job, installer: Installer, day: date, window: int, dealer_actor: 
 
 
 def seed_field(rng: random.Random, now: datetime) -> list[tuple[str, str, int]]:
-    """Create the demo installers with today's route dispatched and tomorrow's booked.
-
-    Returns (name, phone, jobs today) per installer.
-    """
+    """Create the demo installers with today's route dispatched; return (name, phone, jobs)."""
     brand = db.session.scalar(select(Brand).where(Brand.code == BRAND_CODE))
     assert brand is not None
     dealer = _dealer(brand)

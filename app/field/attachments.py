@@ -32,11 +32,9 @@ def add_attachment(
     declared_type: str | None,
     client_upload_id: str | None,
 ) -> tuple[Attachment, bool]:
-    """Store an installer's photo or signature for their job; return it and whether it is new.
-
-    A retried upload (same client_upload_id, or the same bytes for the same job and kind)
-    answers with the first one instead of storing it twice.
-    """
+    """Store an installer's photo or signature for their job; return it and whether it is new."""
+    # A retried upload (same client_upload_id, or the same bytes for the same job and kind)
+    # answers with the first one instead of storing it twice.
     job = get_job(principal, job_id, lock=True)
     if client_upload_id is not None:
         earlier = db.session.scalar(

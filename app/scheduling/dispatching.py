@@ -16,11 +16,9 @@ from app.scheduling.models import Booking
 
 
 def dispatch_day(dealer: Dealer, day: date, actor: Actor) -> list[Booking]:
-    """Dispatch a dealer's scheduled jobs of a local day, installer by installer in route order.
-
-    Jobs already dispatched (or further along) are left as they are, so dispatching twice is
-    harmless.
-    """
+    """Dispatch a dealer's scheduled jobs of a local day, installer by installer in route order."""
+    # Jobs already dispatched (or further along) are left as they are: dispatching twice is
+    # harmless.
     rows = db.session.execute(
         select(Booking, Job)
         .join(Job, Job.id == Booking.job_id)

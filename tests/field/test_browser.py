@@ -84,6 +84,8 @@ def watch(page: Page) -> list[str]:
 def shot(page: Page, name: str, *, full_page: bool = True) -> None:
     """Save a screenshot: the whole page, or just what the phone's screen shows."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if full_page:
+        page.evaluate("window.scrollTo(0, 0)")  # else the sticky header lands mid-page
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
