@@ -65,6 +65,21 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
 
+    # The installer field app: sign-in codes, device tokens, invites, proof of work.
+    FIELD_TOKEN_DAYS = _int("FIELD_TOKEN_DAYS", 30)
+    FIELD_CODE_MINUTES = _int("FIELD_CODE_MINUTES", 10)
+    FIELD_CODE_ATTEMPTS = _int("FIELD_CODE_ATTEMPTS", 5)
+    # Per phone number: seconds between two codes, and codes per rolling hour.
+    FIELD_CODE_COOLDOWN_SECONDS = _int("FIELD_CODE_COOLDOWN_SECONDS", 60)
+    FIELD_CODES_PER_HOUR = _int("FIELD_CODES_PER_HOUR", 5)
+    # Per client address (Flask-Limiter syntax): asking for codes, and trying codes or invites.
+    FIELD_CODE_RATE_LIMIT = os.environ.get("FIELD_CODE_RATE_LIMIT", "20 per hour")
+    FIELD_SIGNIN_RATE_LIMIT = os.environ.get("FIELD_SIGNIN_RATE_LIMIT", "60 per hour")
+    FIELD_INVITE_HOURS = _int("FIELD_INVITE_HOURS", 72)
+    # "Arrived" further than this from the job's address is recorded with a warning.
+    FIELD_ARRIVAL_RADIUS_M = _int("FIELD_ARRIVAL_RADIUS_M", 500)
+    FIELD_MAX_PHOTOS = _int("FIELD_MAX_PHOTOS", 20)
+
     API_TITLE = "Fuwutong API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -19,6 +19,9 @@ from app.fields import MAX_ID
 from config import BASE_DIR, INSTANCE_DIR, Config
 
 JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
+JSON_API_PREFIXES = ("/api/v1/", "/api/field/")
+# Endpoints that take multipart/form-data (photo and signature uploads) instead of JSON.
+MULTIPART_ENDPOINTS = frozenset({"field.upload_attachment"})
 
 
 def create_app(config_class: type = Config) -> Flask:
@@ -59,7 +62,11 @@ def register_extensions(app: Flask) -> None:
         {
             "components": {
                 "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "API key"}
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "API key (fwt_…) or an installer's device token (fwd_…)",
+                    }
                 }
             },
             "security": [{"bearerAuth": []}],
@@ -91,15 +98,29 @@ def register_blueprints(app: Flask) -> None:
     # Importing a domain's api module registers its routes on the domain's blueprint.
     from app.auth import api as auth_api
     from app.dispatch import api as dispatch_api
+    from app.field import api as field_api
     from app.jobs import api as jobs_api
     from app.network import api as network_api
     from app.notify import api as notify_api
     from app.scheduling import api as scheduling_api
     from app.sla import api as sla_api
+    from field_client.blueprint import web as field_web
 
-    modules = (network_api, jobs_api, dispatch_api, scheduling_api, notify_api, sla_api, auth_api)
+    modules = (
+        network_api,
+        jobs_api,
+        dispatch_api,
+        scheduling_api,
+        notify_api,
+        sla_api,
+        auth_api,
+        field_api,
+    )
     for module in modules:
         api.register_blueprint(module.blp)
+    api.register_blueprint(auth_api.field_blp)
+    api.register_blueprint(field_api.proof_blp)
+    app.register_blueprint(field_web)
 
     from app.consumer import pages as consumer_pages
     from app.notify import webhooks
@@ -115,17 +136,23 @@ def register_blueprints(app: Flask) -> None:
 def register_request_checks(app: Flask) -> None:
     @app.before_request
     def _json_only() -> Response | None:
-        if request.method not in JSON_BODY_METHODS or not request.path.startswith("/api/v1/"):
+        if request.method not in JSON_BODY_METHODS or not request.path.startswith(
+            JSON_API_PREFIXES
+        ):
             return None
         has_body = bool(request.content_length) or "chunked" in request.headers.get(
             "Transfer-Encoding", ""
         )
-        if has_body and request.mimetype != "application/json":
+        multipart = request.endpoint in MULTIPART_ENDPOINTS
+        expected = "multipart/form-data" if multipart else "application/json"
+        if has_body and request.mimetype != expected:
+            what = (
+                "a multipart/form-data upload"
+                if multipart
+                else "JSON with Content-Type: application/json"
+            )
             return error_response(
-                415,
-                "unsupported_media_type",
-                "Send JSON with Content-Type: application/json "
-                f"(got {request.mimetype or 'none'}).",
+                415, "unsupported_media_type", f"Send {what} (got {request.mimetype or 'none'})."
             )
         return None
 
@@ -204,12 +231,13 @@ def _not_text(value: Any, path: str = "") -> list[str]:
 
 
 def register_commands(app: Flask) -> None:
-    from app.auth.cli import apikey_cli
+    from app.auth.cli import apikey_cli, installer_cli
     from app.demo.cli import demo_cli
     from app.scheduler import scheduler_cli
     from app.sla.cli import sla_cli
 
     app.cli.add_command(apikey_cli)
+    app.cli.add_command(installer_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(sla_cli)

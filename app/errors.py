@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -148,8 +150,26 @@ def http_exception_response(error: HTTPException) -> Response:
     return response
 
 
+def rate_limited_response(error: RateLimitExceeded) -> Response:
+    """Render a Flask-Limiter refusal, saying when to try again."""
+    from app.extensions import limiter
+
+    current = limiter.current_limit
+    retry = max(1, int(current.reset_at - time.time())) if current else 60
+    message = (error.description or "Too many requests.").rstrip(".")
+    return error_response(
+        429,
+        "rate_limited",
+        f"{message}. Try again in {retry} s.",
+        headers={"Retry-After": str(retry)},
+        retry_after=retry,
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Make every error answer with the one JSON shape."""
+
+    app.register_error_handler(RateLimitExceeded, rate_limited_response)
 
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Response:

@@ -11,4 +11,5 @@ from app.openapi import Api
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = Api()
+# Storage and switch come from RATELIMIT_STORAGE_URI and RATELIMIT_ENABLED.
 limiter = Limiter(key_func=get_remote_address)

@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, DeviceToken, InstallerCode, InstallerInvite
+from app.field.models import Attachment
 from app.jobs.models import IdempotencyRecord, Job, JobEvent
 from app.network.models import (
     Brand,
@@ -17,17 +18,21 @@ from app.sla.models import BusinessCalendar, JobSla, SlaAlert, SlaPolicy, SlaReg
 
 __all__ = [
     "ApiKey",
+    "Attachment",
     "Booking",
     "Brand",
     "BrandDealer",
     "BusinessCalendar",
     "CapacityBlock",
     "Dealer",
+    "DeviceToken",
     "Feedback",
     "IdempotencyRecord",
     "InboundMessage",
     "Installer",
+    "InstallerCode",
     "InstallerDay",
+    "InstallerInvite",
     "InstallerShift",
     "InstallerTimeOff",
     "Job",

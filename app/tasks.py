@@ -25,6 +25,7 @@ class Task:
 
 def registry() -> list[Task]:
     """Every scheduled task (imported lazily so the web app never loads the scheduler)."""
+    from app.auth import tasks as auth_tasks
     from app.jobs import tasks as jobs_tasks
     from app.notify import tasks as notify_tasks
     from app.sla import tasks as sla_tasks
@@ -71,5 +72,11 @@ def registry() -> list[Task]:
             jobs_tasks.purge_idempotency_keys,
             IntervalTrigger(hours=1),
             "Forget Idempotency-Key answers older than IDEMPOTENCY_TTL_HOURS",
+        ),
+        Task(
+            "auth.purge_sign_in_records",
+            auth_tasks.purge_sign_in_records,
+            IntervalTrigger(hours=1),
+            "Delete installers' sign-in codes after a day and invites a week after they expire",
         ),
     ]

@@ -4,9 +4,11 @@ set), migrated once and emptied before every test; the app under test; HTTP clie
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -69,12 +71,18 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def _empty_database(app: Flask) -> Iterator[None]:
     from app.auth import service as auth_service
     from app.dispatch import areas
+    from app.extensions import limiter
 
     with app.app_context(), transaction():
         for table in reversed(Base.metadata.sorted_tables):
             db.session.execute(table.delete())
     auth_service._last_used_written.clear()
     areas.forget()
+    with app.app_context():
+        limiter.reset()  # rate limits are per test
+    uploads = Path(app.config["UPLOAD_DIR"])
+    shutil.rmtree(uploads, ignore_errors=True)
+    uploads.mkdir()
     yield
 
 

@@ -279,3 +279,102 @@ def block(app: Flask, dealer_: Dealer, *, days_ahead: int = 30) -> Any:
                 "reason": "test",
             },
         )
+
+
+# The field app's day: Wednesday 2 December 2026 in Shanghai, booked on Tuesday morning.
+BOOKED_AT = "2026-12-01T00:00:00+00:00"  # Tue 08:00 local
+FIELD_DAY = "2026-12-02"
+FIELD_MORNING = "2026-12-02T00:30:00+00:00"  # Wed 08:30 local
+
+
+def datetime_of(text: str) -> Any:
+    """Parse an ISO 8601 instant."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
+
+
+def book(client: Any, metro: Metro, job_id: int, window: int = 0, day: str = FIELD_DAY) -> Any:
+    """Book a job into the n-th window of a day as the brand; return the booking JSON."""
+    auth = {"Authorization": f"Bearer {metro.brand_key}"}
+    found = client.get(
+        f"/api/v1/jobs/{job_id}/windows", query_string={"from": day, "days": 1}, headers=auth
+    ).json["windows"]
+    booked = client.post(
+        f"/api/v1/jobs/{job_id}/booking",
+        json={"window_start": found[window]["start"]},
+        headers=auth,
+    )
+    assert booked.status_code == 201, booked.json
+    return booked.json
+
+
+def dispatch(client: Any, metro: Metro, day: str = FIELD_DAY) -> Any:
+    """Dispatch the dealer's day as the dealer; return the answer."""
+    response = client.post(
+        f"/api/v1/dealers/{metro.dealer.id}/dispatch",
+        query_string={"date": day},
+        headers={"Authorization": f"Bearer {metro.dealer_key}"},
+    )
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def field_day(
+    app: Flask, client: Any, clock: Any, *, jobs: int = 3, dispatched: bool = True, **metro: Any
+) -> tuple[Metro, list[dict[str, Any]]]:
+    """A metro with one installer whose Wednesday holds `jobs` booked jobs; the clock stands on
+    Wednesday 08:30 local, and the day is dispatched unless asked otherwise."""
+    clock.set(datetime_of(BOOKED_AT))
+    city = Metro(app, installers=metro.pop("installers", 1), max_jobs=6, **metro)
+    made = [city.job(client, duration_minutes=30) for _ in range(jobs)]
+    for n, job in enumerate(made):
+        book(client, city, job["id"], window=n % 5)
+    clock.set(datetime_of(FIELD_MORNING))
+    if dispatched:
+        dispatch(client, city)
+    return city, made
+
+
+def device_token(app: Flask, installer: Installer) -> str:
+    """Sign an installer in on a phone (without the SMS round trip); return the raw token."""
+    from app.auth.devices import issue_token
+    from app.extensions import db
+
+    with app.app_context(), transaction():
+        row = db.session.get(Installer, installer.id)
+        assert row is not None
+        return issue_token(row, "test phone", via="code").raw_token
+
+
+def image(fmt: str = "PNG", size: tuple[int, int] = (8, 8), color: Any = (200, 30, 30)) -> bytes:
+    """The bytes of a small image in a format Pillow writes (PNG, JPEG, WEBP, GIF …)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", size, color).save(out, format=fmt)
+    return out.getvalue()
+
+
+def texted_code(app: Flask, phone: str) -> str:
+    """The sign-in code most recently texted to a phone (read from the SMS outbox)."""
+    import re
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.notify.models import OutboundMessage
+
+    with app.app_context():
+        body = db.session.scalar(
+            select(OutboundMessage.body)
+            .where(OutboundMessage.to == phone, OutboundMessage.template == "installer_code")
+            .order_by(OutboundMessage.id.desc())
+            .limit(1)
+        )
+    assert body, f"no code was texted to {phone}"
+    found = re.search(r"\b(\d{6})\b", body)
+    assert found, body
+    return found.group(1)

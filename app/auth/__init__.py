@@ -1,5 +1,16 @@
-"""API keys, roles, tenant scoping."""
+"""API keys, roles, tenant scoping; installer sign-in and devices."""
 
 from flask_smorest import Blueprint
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="API keys (admin)")
+blp = Blueprint(
+    "auth",
+    __name__,
+    url_prefix="/api/v1",
+    description="API keys (admin); installer invites and devices (dealer)",
+)
+field_blp = Blueprint(
+    "field_auth",
+    __name__,
+    url_prefix="/api/field",
+    description="Installer sign-in on a phone: SMS code or invite link → device token",
+)

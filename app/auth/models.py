@@ -1,10 +1,11 @@
-"""API keys: stored as a SHA-256 hash, never in the clear."""
+"""Credentials, stored as hashes, never in the clear: API keys, installer codes, device tokens,
+invites."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -28,3 +29,64 @@ class ApiKey(Base):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class InstallerCode(Base):
+    """A one-time sign-in code sent by SMS to an installer's phone (stored as an HMAC)."""
+
+    __tablename__ = "installer_codes"
+    __table_args__ = (
+        Index("ix_installer_codes_installer_id_created_at", "installer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installer_id: Mapped[int] = mapped_column(ForeignKey("installers.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    # Wrong guesses so far; at the limit the code is dead even for the right digits.
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
+
+
+class DeviceToken(Base):
+    """An installer's sign-in on one phone: a bearer token that expires and can be revoked."""
+
+    __tablename__ = "device_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installer_id: Mapped[int] = mapped_column(
+        ForeignKey("installers.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    # How the phone signed in: "code" (SMS code) or "invite" (a dealer's link).
+    via: Mapped[str] = mapped_column(String(10))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and utcnow() < self.expires_at
+
+
+class InstallerInvite(Base):
+    """A dealer's sign-in link for one installer: single use, expiring."""
+
+    __tablename__ = "installer_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    installer_id: Mapped[int] = mapped_column(
+        ForeignKey("installers.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    device_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("device_tokens.id", ondelete="SET NULL")
+    )

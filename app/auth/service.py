@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from app.auth.enums import API_KEY_ROLES, Role
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, DeviceToken
 from app.db import transaction, utcnow
 from app.errors import NotFound, Unauthorized, Unprocessable
 from app.extensions import db
@@ -19,7 +19,7 @@ from app.extensions import db
 KEY_PREFIX = "fwt_"
 # last_used_at is a hint for operators, not an audit log: write it at most this often.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
-_last_used_written: dict[int, float] = {}
+_last_used_written: dict[tuple[str, int], float] = {}
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,8 @@ class Principal:
             Role.DEALER: self.dealer_id,
             Role.INSTALLER: self.installer_id,
         }.get(self.role)
-        label = (
-            f"{owner}/key:{self.credential_id}"
-            if owner is not None
-            else f"key:{self.credential_id}"
-        )
-        return Actor(str(self.role), label)
+        credential = f"{'device' if self.role is Role.INSTALLER else 'key'}:{self.credential_id}"
+        return Actor(str(self.role), f"{owner}/{credential}" if owner is not None else credential)
 
 
 def hash_key(raw_key: str) -> str:
@@ -121,7 +117,11 @@ def revoke_api_key(key_id: int) -> ApiKey:
 
 
 def authenticate_bearer(token: str) -> Principal:
-    """Return the principal of a bearer credential, or raise Unauthorized."""
+    """Return the principal of a bearer credential (API key or device token), or raise 401."""
+    from app.auth.devices import DEVICE_PREFIX, authenticate_device_token
+
+    if token.startswith(DEVICE_PREFIX):
+        return authenticate_device_token(token)
     return authenticate_api_key(token)
 
 
@@ -134,27 +134,32 @@ def authenticate_api_key(raw_key: str) -> Principal:
             code="invalid_credentials",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    _touch(key)
+    touch(key)
     return Principal(
         role=Role(key.role), credential_id=key.id, brand_id=key.brand_id, dealer_id=key.dealer_id
     )
 
 
-def _touch(key: ApiKey) -> None:
+def touch(credential: ApiKey | DeviceToken) -> None:
+    """Note when a credential was last used (at most once a minute per credential)."""
+    model = type(credential)
     now = utcnow()
-    recent = _last_used_written.get(key.id)
+    slot = (model.__tablename__, credential.id)
+    recent = _last_used_written.get(slot)
     if recent is not None and time.monotonic() - recent < _LAST_USED_RESOLUTION.total_seconds():
         return
-    if key.last_used_at is not None and now - key.last_used_at < _LAST_USED_RESOLUTION:
+    if (
+        credential.last_used_at is not None
+        and now - credential.last_used_at < _LAST_USED_RESOLUTION
+    ):
         return
-    _last_used_written[key.id] = time.monotonic()
+    _last_used_written[slot] = time.monotonic()
     with transaction():
         db.session.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key.id)
+            update(model)
+            .where(model.id == credential.id)
             .where(
-                (ApiKey.last_used_at.is_(None))
-                | (ApiKey.last_used_at < now - _LAST_USED_RESOLUTION)
+                (model.last_used_at.is_(None)) | (model.last_used_at < now - _LAST_USED_RESOLUTION)
             )
             .values(last_used_at=now)
         )

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from app.db import transaction
 from app.demo import service as demo
+from app.demo.field import FIELD_INSTALLERS
 
 demo_cli = AppGroup("demo", help="Load or reset the demo metro (Shanghai).")
 
@@ -29,6 +30,13 @@ def _seed(seed: int) -> None:
         if not who.startswith("dealer ") or who.startswith(f"dealer {dealer_ids[0]} "):
             click.echo(f"  {who:<28} {key}")
     click.echo(f"  {'dealer N':<28} fwt_demo_dealer_N  (N = {dealer_ids[0]} … {dealer_ids[-1]})")
+    click.echo("installer app (/field/), demo installers with today's route dispatched:")
+    for name, phone in FIELD_INSTALLERS:
+        click.echo(f"  {phone}  {name}")
+    click.echo(
+        "  sign-in codes are printed by `flask scheduler run` (SMS_BACKEND=log);\n"
+        "  or `flask installer invite +8613900000001` prints a sign-in link."
+    )
 
 
 @demo_cli.command("seed")

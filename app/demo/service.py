@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.auth.enums import Role
 from app.auth.service import create_api_key
 from app.db import Base
+from app.demo.field import seed_field
 from app.demo.jobs import seed_jobs
 from app.extensions import db
 from app.network import service as network
@@ -195,6 +196,7 @@ def seed(
             raw_key=f"fwt_demo_dealer_{dealer.id}",
         )
     seed_jobs(rng, brands, BRANDS, now, progress)
+    seed_field(rng, now)
     return keys
 
 

@@ -15,7 +15,7 @@ from app.jobs import service as jobs
 from app.jobs.models import Job
 from app.network.models import Dealer
 from app.network.service import get_dealer
-from app.scheduling import blp
+from app.scheduling import blp, dispatching
 from app.scheduling import service as scheduling
 from app.scheduling.availability import WindowOption
 from app.scheduling.models import Booking
@@ -26,6 +26,7 @@ from app.scheduling.schemas import (
     BookingSchema,
     DayArgsSchema,
     DaySchema,
+    DispatchDaySchema,
     MoveInputSchema,
     WindowArgsSchema,
     WindowListSchema,
@@ -203,3 +204,15 @@ def delete_block(dealer_id: int, block_id: int) -> None:
     """Release a block."""
     with transaction():
         scheduling.delete_block(_dealer(dealer_id), block_id)
+
+
+@blp.route("/dealers/<int:dealer_id>/dispatch", methods=["POST"])
+@require_role(*DISPATCH)
+@blp.arguments(DayArgsSchema, location="query")
+@blp.response(200, DispatchDaySchema)
+def dispatch_day(args: dict[str, Any], dealer_id: int) -> Any:
+    """Dispatch the day's scheduled jobs to their installers' phones, in route order."""
+    principal = current_principal()
+    with transaction():
+        dispatched = dispatching.dispatch_day(_dealer(dealer_id), args["date"], principal.actor)
+    return {"dealer_id": dealer_id, "date": args["date"], "dispatched": dispatched}

@@ -109,3 +109,19 @@ class BlockSchema(ma.Schema):
     starts_at = ma.fields.DateTime(required=True)
     ends_at = ma.fields.DateTime(required=True)
     reason = ma.fields.String(required=True)
+
+
+class DispatchedSchema(ma.Schema):
+    job_id = ma.fields.Integer(required=True)
+    installer_id = ma.fields.Integer(required=True)
+    sequence = ma.fields.Integer(required=True)
+
+
+class DispatchDaySchema(ma.Schema):
+    dealer_id = ma.fields.Integer(required=True)
+    date = ma.fields.Date(required=True)
+    dispatched = ma.fields.List(
+        ma.fields.Nested(DispatchedSchema),
+        required=True,
+        metadata={"description": "Jobs dispatched now, per installer in route order"},
+    )

@@ -70,6 +70,12 @@ ENDPOINTS = [
     ("GET", "/api/v1/sla/jobs", {ADMIN, BRAND, DEALER}),
     ("GET", "/api/v1/sla/export.csv", {ADMIN, BRAND, DEALER}),
     ("GET", "/api/v1/jobs/{job}/sla", {ADMIN, BRAND, DEALER}),
+    ("POST", "/api/v1/installers/{installer}/invite", {ADMIN, DEALER}),
+    ("GET", "/api/v1/installers/{installer}/devices", {ADMIN, DEALER}),
+    ("POST", "/api/v1/installers/{installer}/devices/{device}/revoke", {ADMIN, DEALER}),
+    ("POST", "/api/v1/dealers/{dealer}/dispatch", {ADMIN, DEALER}),
+    ("GET", "/api/v1/jobs/{job}/attachments", {ADMIN, BRAND, DEALER}),
+    ("GET", "/api/v1/attachments/{attachment}/content", {ADMIN, BRAND, DEALER}),
     ("POST", "/api/v1/api-keys", {ADMIN}),
     ("GET", "/api/v1/api-keys", {ADMIN}),
     ("POST", "/api/v1/api-keys/{key}/revoke", {ADMIN}),
@@ -86,7 +92,18 @@ def test_the_table_lists_every_endpoint(app):
     listed = set()
     for method, template, _ in ENDPOINTS:
         path = template
-        for name in ("brand", "dealer", "installer", "time_off", "job", "key", "block", "policy"):
+        for name in (
+            "brand",
+            "dealer",
+            "installer",
+            "time_off",
+            "job",
+            "key",
+            "block",
+            "policy",
+            "device",
+            "attachment",
+        ):
             path = path.replace(f"{{{name}}}", f"{{{name}_id}}")
         listed.add((method, path))
     assert listed == routes
@@ -133,6 +150,8 @@ def _path(template, world):
         key=1,
         block=1,
         policy=1,
+        device=1,
+        attachment=1,
         template_key="nudge",
         locale="en",
     )
@@ -168,6 +187,8 @@ def _any_ids(template):
         key=1,
         block=1,
         policy=1,
+        device=1,
+        attachment=1,
         template_key="nudge",
         locale="en",
     )
