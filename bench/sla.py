@@ -13,11 +13,13 @@ import json
 import random
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from app.auth.enums import Role
 from app.auth.service import create_api_key
@@ -25,7 +27,7 @@ from app.db import transaction
 from app.extensions import db
 from app.network import service as network
 from app.sla import policies
-from bench.metro import database, make_app, percentile
+from bench.metro import PG_URL, database, make_app, percentile
 
 RESULTS = Path(__file__).parent / "results"
 BRANDS, DEALERS = 5, 20
@@ -237,18 +239,53 @@ def _load(
     return events_total
 
 
+@contextmanager
+def _target(keep: str | None, workdir: str) -> Iterator[str]:
+    if keep is None:
+        with database("postgresql", workdir) as url:
+            yield url
+        return
+    base = make_url(PG_URL)
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": keep}
+        ).scalar():
+            conn.execute(text(f'CREATE DATABASE "{keep}"'))
+    admin.dispose()
+    yield base.set(database=keep).render_as_string(hide_password=False)
+
+
+def _loaded_at(app: Any) -> datetime:
+    """A kept database was generated relative to its own 'now': the newest job's creation."""
+    with app.app_context():
+        return db.session.execute(text("SELECT max(created_at) FROM jobs")).scalar()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--keep",
+        metavar="DATABASE",
+        help="load into (or reuse) this PostgreSQL database and keep it",
+    )
     args = parser.parse_args()
     now = datetime.now(UTC)
-    with tempfile.TemporaryDirectory() as workdir, database("postgresql", workdir) as url:
+    with tempfile.TemporaryDirectory() as workdir, _target(args.keep, workdir) as url:
         app = make_app(url)
-        brands, dealers, policy_ids = _setup(app, now)
+        with app.app_context():
+            loaded_before = db.session.execute(text("SELECT count(*) FROM jobs")).scalar()
+            brands = list(db.session.scalars(text("SELECT id FROM brands ORDER BY id")))
         started = time.perf_counter()
-        events = _load(app, args.jobs, brands, dealers, policy_ids, now)
-        loaded = time.perf_counter() - started
+        if loaded_before:
+            events, loaded = -1, 0.0
+            now = _loaded_at(app)
+        else:
+            brands, dealers, policy_ids = _setup(app, now)
+            events = _load(app, args.jobs, brands, dealers, policy_ids, now)
+            loaded = time.perf_counter() - started
         client = app.test_client()
         query = {
             "created_from": (now - timedelta(days=90)).isoformat(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, make_response, redirect, render_template, request, url_for
@@ -87,25 +88,32 @@ def booking(token: str) -> Response:
     )
 
 
-@bp.post("/b/<token>/book")
-@limiter.limit("30/minute")
-@limiter.limit("20/hour", key_func=_token_key)
-def book(token: str) -> Response:
-    """Book or move to the chosen window; on a clash show the page again with fresh times."""
+def _act(token: str, action: Callable[[Job], str], refused: tuple[int, ...]) -> Response:
+    """Run a booking action; when refused, show the page again (409) with fresh times."""
     job = consumer.job_from_token(token, "book")
     locale = job.consumer_locale
     try:
         with transaction():
-            replaced = consumer.book(job, request.form.get("window_start", ""))
+            done = action(job)
     except AppError as error:
-        if error.status not in (409, 422):
+        if error.status not in refused:
             raise
         db.session.rollback()
         job = consumer.job_from_token(token, "book")
         page = consumer.booking_page(job, locale)
         return _render("consumer/booking.html", locale, 409, page=page, token=token, problem=error)
-    done = "rescheduled" if replaced else "booked"
     return redirect(url_for("consumer.booking", token=token, done=done), 303)  # type: ignore[return-value]
+
+
+@bp.post("/b/<token>/book")
+@limiter.limit("30/minute")
+@limiter.limit("20/hour", key_func=_token_key)
+def book(token: str) -> Response:
+    """Book or move to the chosen window."""
+    window = request.form.get("window_start", "")
+    return _act(
+        token, lambda job: "rescheduled" if consumer.book(job, window) else "booked", (409, 422)
+    )
 
 
 @bp.post("/b/<token>/cancel")
@@ -113,19 +121,12 @@ def book(token: str) -> Response:
 @limiter.limit("20/hour", key_func=_token_key)
 def cancel(token: str) -> Response:
     """Release the booked window."""
-    job = consumer.job_from_token(token, "book")
-    locale = job.consumer_locale
-    try:
-        with transaction():
-            consumer.cancel(job)
-    except AppError as error:
-        if error.status not in (404, 409):
-            raise
-        db.session.rollback()
-        job = consumer.job_from_token(token, "book")
-        page = consumer.booking_page(job, locale)
-        return _render("consumer/booking.html", locale, 409, page=page, token=token, problem=error)
-    return redirect(url_for("consumer.booking", token=token, done="cancelled"), 303)  # type: ignore[return-value]
+
+    def release(job: Job) -> str:
+        consumer.cancel(job)
+        return "cancelled"
+
+    return _act(token, release, (404, 409))
 
 
 @bp.route("/f/<token>", methods=["GET", "POST"])

@@ -232,15 +232,21 @@ def _booking_payload(booking: Booking) -> dict[str, Any]:
     }
 
 
-def cancel_booking(job: Job, actor: Actor, *, now: datetime | None = None) -> Job:
-    """Release a job's booking; the job goes back to assigned."""
-    now = now or utcnow()
+def _locked_booking(job: Job) -> Booking:
+    """Lock the job and return its booking, which must exist and not be under way."""
     _lock_job(job)
     booking = job.booking
     if booking is None:
         raise NotFound(f"Job {job.id} has no booking.")
     if JobStatus(job.status) not in {JobStatus.SCHEDULED, JobStatus.DISPATCHED}:
         raise Conflict(f"Job {job.id} is {job.status}; the visit has started.", code="not_bookable")
+    return booking
+
+
+def cancel_booking(job: Job, actor: Actor, *, now: datetime | None = None) -> Job:
+    """Release a job's booking; the job goes back to assigned."""
+    now = now or utcnow()
+    booking = _locked_booking(job)
     _check_cutoff(job, _dealer_of(job), actor, now)
     payload = _booking_payload(booking)
     db.session.delete(booking)
@@ -261,12 +267,7 @@ def release_booking(job: Job) -> None:
 
 def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
     """Give a booked job to another installer of the same dealer, in the same window."""
-    _lock_job(job)
-    booking = job.booking
-    if booking is None:
-        raise NotFound(f"Job {job.id} has no booking.")
-    if JobStatus(job.status) not in {JobStatus.SCHEDULED, JobStatus.DISPATCHED}:
-        raise Conflict(f"Job {job.id} is {job.status}; the visit has started.", code="not_bookable")
+    booking = _locked_booking(job)
     dealer = _dealer_of(job)
     installer = db.session.get(Installer, installer_id)
     if installer is None or installer.dealer_id != dealer.id:
