@@ -163,7 +163,9 @@ def _load(
                 "job_id, type, from_status, to_status, actor_role, actor_id, occurred_at, payload"
             )
             fact_cols = "job_id, brand_id, dealer_id, category, policy_id, created_at, assign_due, contact_due, schedule_due, complete_due, assigned_at, contacted_at, scheduled_at, arrived_at, completed_at, cancelled_at, window_start, window_end, arrival_due, arrival_tolerance_minutes, failed_visits, first_visit_ok, track_first_visit"
-            rows = list(_generate(count, brands, dealers, policy_ids, now))
+            # Inserted in order of creation, as a running system accumulates them (so one
+            # period's jobs sit together on disk, interleaved across brands and dealers).
+            rows = sorted(_generate(count, brands, dealers, policy_ids, now), key=lambda r: r[0][4])
             with cursor.copy(f"COPY jobs ({job_cols}) FROM STDIN") as copy:
                 for (jid, brand, ext, status, created, dealer), _, _ in rows:
                     copy.write_row(
@@ -232,8 +234,9 @@ def _load(
                 "SELECT setval(pg_get_serial_sequence('jobs', 'id'), (SELECT max(id) FROM jobs))"
             )
             raw.commit()
-            cursor.execute("ANALYZE")
             raw.commit()
+            raw.autocommit = True
+            cursor.execute("VACUUM ANALYZE")
         finally:
             raw.close()
     return events_total

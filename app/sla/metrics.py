@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Interval,
     Select,
     and_,
     case,
@@ -25,7 +26,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    tuple_,
 )
 
 from app.db import UTCDateTime
@@ -61,12 +61,28 @@ def at(now: datetime) -> ColumnElement[datetime]:
     return literal(now, type_=UTCDateTime())
 
 
-def state(sla: str, now: datetime) -> ColumnElement[str]:
-    """The SQL expression of one promise's state for every job."""
+CODES = {"n/a": 0, "met": 1, "breached": 2, "at_risk": 3, "ok": 4}
+
+
+def _late_share(now: datetime, start: Any, due: Any) -> ColumnElement[bool]:
+    """More than (1 − RISK_SHARE) of the time from start to due has passed."""
+    if _dialect() == "postgresql":
+        scaled = (due - start).self_group().op("*", return_type=Interval())(1 - RISK_SHARE)
+        return (at(now) - start) > scaled
+    return seconds_between(start, at(now)) > seconds_between(start, due) * (1 - RISK_SHARE)
+
+
+def state(sla: str, now: datetime, *, codes: bool = False) -> ColumnElement[Any]:
+    """The SQL expression of one promise's state for every job (names, or small int codes)."""
     f = JobSla
+
+    def cases(*whens: tuple[Any, str], else_: str) -> ColumnElement[Any]:
+        label = (lambda name: CODES[name]) if codes else (lambda name: name)
+        return case(*((when, label(name)) for when, name in whens), else_=label(else_))
+
     cancelled = f.cancelled_at.is_not(None)
     if sla == "first_visit":
-        return case(
+        return cases(
             (f.track_first_visit.is_(False), "n/a"),
             (f.first_visit_ok.is_(True), "met"),
             (f.first_visit_ok.is_(False), "breached"),
@@ -79,7 +95,7 @@ def state(sla: str, now: datetime) -> ColumnElement[str]:
             f.window_end.is_not(None),
             Booking.estimated_start > f.window_end,
         )
-        return case(
+        return cases(
             (f.arrival_tolerance_minutes.is_(None), "n/a"),
             (and_(f.arrived_at.is_not(None), f.arrival_due.is_(None)), "n/a"),
             (and_(f.arrived_at.is_not(None), f.arrived_at <= f.arrival_due), "met"),
@@ -101,12 +117,11 @@ def state(sla: str, now: datetime) -> ColumnElement[str]:
         "schedule": f.schedule_due,
         "complete": f.complete_due,
     }[sla]
-    left_share = seconds_between(at(now), due) / func.nullif(seconds_between(f.created_at, due), 0)
-    predicted: list[ColumnElement[bool]] = [left_share < RISK_SHARE]
+    predicted: list[ColumnElement[bool]] = [_late_share(now, f.created_at, due)]
     if sla == "complete":
         predicted.append(and_(f.window_start.is_not(None), f.window_start > due))
         predicted.append(and_(Booking.estimated_start.is_not(None), Booking.estimated_start > due))
-    return case(
+    return cases(
         (due.is_(None), "n/a"),
         (and_(stop.is_not(None), stop <= due), "met"),
         (stop.is_not(None), "breached"),
@@ -145,11 +160,9 @@ def facts(filters: Filters) -> Select[Any]:
     return stmt
 
 
-def _pct(numerator: Any, denominator: Any) -> ColumnElement[float]:
-    return cast(100.0 * numerator / func.nullif(denominator, 0), Float)
-
-
 DIMENSIONS = ("week", "dealer_id", "category", "region_id")
+COUNTS = ("jobs", "completed", "cancelled", "arrivals", "on_time", "first_ok", "first_known")
+MEDIANS = ("schedule", "complete")
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -157,7 +170,7 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _per_job(filters: Filters, now: datetime) -> Any:
-    """One row per filtered job with its dimensions, flags, durations and every SLA state."""
+    """One row per filtered job: its dimensions, flags, durations and every state (as a code)."""
     f = JobSla
     arrived = and_(f.arrived_at.is_not(None), f.arrival_due.is_not(None))
     columns: list[Any] = [
@@ -165,105 +178,116 @@ def _per_job(filters: Filters, now: datetime) -> Any:
         f.dealer_id.label("dealer_id"),
         f.category.label("category"),
         f.region_id.label("region_id"),
-        _flag(arrived).label("arrival"),
+        _flag(f.completed_at.is_not(None)).label("completed"),
+        _flag(f.cancelled_at.is_not(None)).label("cancelled"),
+        _flag(arrived).label("arrivals"),
         _flag(and_(arrived, f.arrived_at <= f.arrival_due)).label("on_time"),
         _flag(f.first_visit_ok.is_(True)).label("first_ok"),
         _flag(f.first_visit_ok.is_not(None)).label("first_known"),
-        _flag(f.completed_at.is_not(None)).label("done"),
-        _flag(f.cancelled_at.is_not(None)).label("gone"),
         (seconds_between(f.created_at, f.scheduled_at) / 3600.0).label("h_schedule"),
         (seconds_between(f.created_at, f.completed_at) / 3600.0).label("h_complete"),
-        *(state(sla, now).label(f"s_{sla}") for sla in SLAS),
+        *(state(sla, now, codes=True).label(f"s_{sla}") for sla in SLAS),
     ]
     return facts(filters).with_only_columns(*columns).subquery("per_job")
 
 
-def _measures(j: Any) -> list[Any]:
-    columns: list[Any] = [
-        func.count().label("jobs"),
-        func.sum(j.c.done).label("completed"),
-        func.sum(j.c.gone).label("cancelled"),
-        func.sum(j.c.arrival).label("arrivals"),
-        _pct(func.sum(j.c.on_time), func.sum(j.c.arrival)).label("on_time_pct"),
-        _pct(func.sum(j.c.first_ok), func.sum(j.c.first_known)).label("first_visit_pct"),
-    ]
+def _cells(j: Any, *, durations: bool) -> list[dict[str, Any]]:
+    """Sums per (week, dealer, category, region): small, and every report rolls up from it.
+
+    With `durations` (PostgreSQL) each cell also brings its durations as arrays, so the
+    medians of any roll-up come from this same single pass over the jobs.
+    """
+    keys = [j.c[d] for d in DIMENSIONS]
+    sums: list[Any] = [func.count().label("jobs")]
+    sums += [func.sum(j.c[name]).label(name) for name in COUNTS[1:]]
     for sla in SLAS:
-        column = j.c[f"s_{sla}"]
-        columns.append(func.sum(_flag(column == "breached")).label(f"{sla}_breached"))
-        columns.append(func.sum(_flag(column == "at_risk")).label(f"{sla}_at_risk"))
-    if _dialect() == "postgresql":
-        for name in ("schedule", "complete"):
+        code = j.c[f"s_{sla}"]
+        sums.append(func.sum(_flag(code == CODES["breached"])).label(f"{sla}_breached"))
+        sums.append(func.sum(_flag(code == CODES["at_risk"])).label(f"{sla}_at_risk"))
+    if durations:
+        for name in MEDIANS:
             hours = j.c[f"h_{name}"]
-            columns.append(
-                func.percentile_cont(0.5).within_group(hours).label(f"median_hours_to_{name}")
-            )
-    return columns
+            sums.append(func.array_agg(hours).filter(hours.is_not(None)).label(f"h_{name}"))
+    stmt = select(*keys, *sums).group_by(*keys)
+    return [dict(row._mapping) for row in db.session.execute(stmt)]
 
 
-def _medians(j: Any, dimension: str | None) -> dict[Any, dict[str, float]]:
-    """SQLite has no percentile aggregate: fetch the durations and take the middle."""
-    found: dict[Any, dict[str, float]] = {}
-    key = j.c[dimension] if dimension else literal(None)
-    for name in ("schedule", "complete"):
-        hours = j.c[f"h_{name}"]
-        values: dict[Any, list[float]] = {}
-        for group_key, value in db.session.execute(select(key, hours).where(hours.is_not(None))):
-            values.setdefault(group_key, []).append(float(value))
-        for group_key, numbers in values.items():
-            numbers.sort()
-            middle = len(numbers) // 2
-            odd = len(numbers) % 2
-            median = numbers[middle] if odd else (numbers[middle - 1] + numbers[middle]) / 2
-            found.setdefault(group_key, {})[f"median_hours_to_{name}"] = median
+def _durations(j: Any, cells: list[dict[str, Any]]) -> dict[tuple[str, Any, str], list[float]]:
+    """Every duration by (dimension, key, measure): from the cells' arrays, or (SQLite, which
+    has no arrays) from one narrow read of the jobs."""
+    values: dict[tuple[str, Any, str], list[float]] = {}
+
+    def add(keys: Any, name: str, hours: list[float]) -> None:
+        values.setdefault(("total", None, name), []).extend(hours)
+        for d in DIMENSIONS:
+            values.setdefault((d, keys[d], name), []).extend(hours)
+
+    if cells and "h_schedule" in cells[0]:
+        for cell in cells:
+            for name in MEDIANS:
+                add(cell, name, [float(h) for h in cell[f"h_{name}"] or ()])
+        return values
+    narrow = select(*(j.c[d] for d in DIMENSIONS), j.c.h_schedule, j.c.h_complete)
+    for row in db.session.execute(narrow):
+        keys = row._mapping
+        for name in MEDIANS:
+            if keys[f"h_{name}"] is not None:
+                add(keys, name, [float(keys[f"h_{name}"])])
+    return values
+
+
+def _medians(j: Any, cells: list[dict[str, Any]]) -> dict[str, dict[Any, dict[str, float]]]:
+    """The median of each duration per dimension and key."""
+    found: dict[str, dict[Any, dict[str, float]]] = {"total": {}, **{d: {} for d in DIMENSIONS}}
+    for (dimension, key, name), numbers in _durations(j, cells).items():
+        if not numbers:
+            continue
+        numbers.sort()
+        middle = len(numbers) // 2
+        odd = len(numbers) % 2
+        median = numbers[middle] if odd else (numbers[middle - 1] + numbers[middle]) / 2
+        found[dimension].setdefault(key, {})[name] = median
     return found
 
 
-def _tidy(row: dict[str, Any]) -> dict[str, Any]:
-    for key in (
-        "median_hours_to_schedule",
-        "median_hours_to_complete",
-        "on_time_pct",
-        "first_visit_pct",
-    ):
-        row[key] = round(float(row[key]), 1) if row.get(key) is not None else None
-    for key in ("jobs", "completed", "cancelled", "arrivals"):
-        row[key] = int(row[key] or 0)
+def _finish(row: dict[str, Any], medians: dict[str, float]) -> dict[str, Any]:
+    def pct(part: int, whole: int) -> float | None:
+        return round(100.0 * part / whole, 1) if whole else None
+
+    row["on_time_pct"] = pct(row.pop("on_time"), row["arrivals"])
+    row["first_visit_pct"] = pct(row.pop("first_ok"), row.pop("first_known"))
+    for name in MEDIANS:
+        value = medians.get(name)
+        row[f"median_hours_to_{name}"] = round(float(value), 1) if value is not None else None
     return row
 
 
 def summary_rows(filters: Filters, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Aggregates overall ("total") and per week, dealer, category and region, in one pass
-    on PostgreSQL (GROUPING SETS over the per-job states) or one query each on SQLite."""
+    """Totals and rows per week, dealer, category and region: one grouped pass over the jobs
+    to cells of (week, dealer, category, region) sums, rolled up here."""
     j = _per_job(filters, now)
-    found: dict[str, list[dict[str, Any]]] = {"total": [], **{d: [] for d in DIMENSIONS}}
-    if _dialect() == "postgresql":
-        stmt = select(
-            *(j.c[d] for d in DIMENSIONS),
-            *(func.grouping(j.c[d]).label(f"g_{d}") for d in DIMENSIONS),
-            *_measures(j),
-        ).group_by(func.grouping_sets(tuple_(), *(tuple_(j.c[d]) for d in DIMENSIONS)))
-        for row in db.session.execute(stmt):
-            values = dict(row._mapping)
-            grouped_by = [d for d in DIMENSIONS if values[f"g_{d}"] == 0]
-            dimension = grouped_by[0] if grouped_by else "total"
-            values["key"] = values[dimension] if grouped_by else None
-            found[dimension].append(_tidy(values))
-    else:
-        for dimension in ("total", *DIMENSIONS):
-            key = j.c[dimension] if dimension != "total" else literal(None)
-            stmt = select(key.label("key"), *_measures(j))
-            if dimension != "total":
-                stmt = stmt.group_by(key)
-            medians = _medians(j, None if dimension == "total" else dimension)
-            for row in db.session.execute(stmt):
-                values = dict(row._mapping)
-                values.update(medians.get(values["key"], {}))
-                found[dimension].append(_tidy(values))
-    for rows in found.values():
-        rows.sort(key=lambda r: (r["key"] is None, str(r["key"])))
-    if not found["total"]:
-        found["total"] = [_tidy({"key": None, "jobs": 0})]
-    return found
+    cells = _cells(j, durations=_dialect() == "postgresql")
+    medians = _medians(j, cells)
+    measures = [*COUNTS, *(f"{sla}_{state}" for sla in SLAS for state in ("breached", "at_risk"))]
+    rolled: dict[str, dict[Any, dict[str, int]]] = {"total": {}, **{d: {} for d in DIMENSIONS}}
+    for cell in cells:
+        for dimension, rows in rolled.items():
+            key = cell[dimension] if dimension != "total" else None
+            target = rows.setdefault(key, dict.fromkeys(measures, 0))
+            for name in measures:
+                target[name] += int(cell[name] or 0)
+    if not rolled["total"]:
+        rolled["total"][None] = dict.fromkeys(measures, 0)
+    return {
+        dimension: sorted(
+            (
+                _finish({"key": key, **sums}, medians[dimension].get(key, {}))
+                for key, sums in rows.items()
+            ),
+            key=lambda r: (r["key"] is None, str(r["key"])),
+        )
+        for dimension, rows in rolled.items()
+    }
 
 
 def job_states(
