@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, Response, redirect, request
@@ -13,6 +14,7 @@ from app.db import render_migration_item
 from app.errors import error_response, register_error_handlers
 from app.extensions import api, migrate
 from app.extensions import db as database  # not `db`: that would hide the app.db module
+from app.openapi import DateConverter, date_parameter
 from config import BASE_DIR, INSTANCE_DIR, Config
 
 JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -66,7 +68,9 @@ def register_extensions(app: Flask) -> None:
             },
         },
     )
+    app.url_map.converters["date"] = DateConverter
     api.init_app(app)
+    api.register_converter(DateConverter, date_parameter)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -79,10 +83,22 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (network_api, jobs_api, dispatch_api, scheduling_api, auth_api):
         api.register_blueprint(module.blp)
+    api.register_blueprint(dispatch_api.plans_blp)
+    register_pages(app)
 
     @app.get("/")
     def index() -> Response:
         return redirect("/api/docs")  # type: ignore[return-value]
+
+
+def register_pages(app: Flask) -> None:
+    # Importing a pages module registers its routes on the domain's page blueprint.
+    from app.auth import web
+    from app.dispatch import pages as dispatch_pages
+
+    app.permanent_session_lifetime = timedelta(days=app.config["SESSION_DAYS"])
+    for module in (web, dispatch_pages):
+        app.register_blueprint(module.bp)
 
 
 def register_request_checks(app: Flask) -> None:
@@ -122,9 +138,11 @@ def register_request_checks(app: Flask) -> None:
 
 
 def register_reactions() -> None:
+    from app.dispatch.planning import triggers
     from app.notify import reactions
 
     reactions.connect()
+    triggers.connect()
 
 
 def register_commands(app: Flask) -> None:

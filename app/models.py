@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
 from app.auth.models import ApiKey
+from app.dispatch.models import DayPlan, PlanLock, PlanRequest, PlanRoute, PlanStop
 from app.jobs.models import IdempotencyRecord, Job, JobEvent
 from app.network.models import (
     Brand,
@@ -20,6 +21,7 @@ __all__ = [
     "Brand",
     "BrandDealer",
     "CapacityBlock",
+    "DayPlan",
     "Dealer",
     "Feedback",
     "IdempotencyRecord",
@@ -31,6 +33,10 @@ __all__ = [
     "Job",
     "JobEvent",
     "OutboundMessage",
+    "PlanLock",
+    "PlanRequest",
+    "PlanRoute",
+    "PlanStop",
     "ServiceArea",
     "SmsOptOut",
     "SmsTemplate",

@@ -25,6 +25,7 @@ class Task:
 
 def registry() -> list[Task]:
     """Every scheduled task (imported lazily so the web app never loads the scheduler)."""
+    from app.dispatch import tasks as dispatch_tasks
     from app.jobs import tasks as jobs_tasks
     from app.notify import tasks as notify_tasks
 
@@ -52,6 +53,18 @@ def registry() -> list[Task]:
             notify_tasks.expire_stuck,
             IntervalTrigger(minutes=5),
             "Fail messages whose send was interrupted (never re-sent: no doubles)",
+        ),
+        Task(
+            "dispatch.run_plan_requests",
+            dispatch_tasks.run_plan_requests,
+            IntervalTrigger(seconds=10),
+            "Plan the dealer days asked for (on demand, on change, in the evening)",
+        ),
+        Task(
+            "dispatch.plan_evening_before",
+            dispatch_tasks.plan_evening_before,
+            IntervalTrigger(minutes=5),
+            "From each dealer's plan_at (default 18:00 local), ask for tomorrow's plan once",
         ),
         Task(
             "jobs.purge_idempotency_keys",
