@@ -59,7 +59,7 @@ class Config:
 
     # Day plans: solver time limit per dealer-day (s), its seed, and how long an event-made
     # plan request waits so that several changes to a day collapse into one solve.
-    PLAN_TIME_LIMIT = float(os.environ.get("PLAN_TIME_LIMIT", "5"))
+    PLAN_TIME_LIMIT = float(os.environ.get("PLAN_TIME_LIMIT", "4"))
     PLAN_SEED = _int("PLAN_SEED", 0)
     PLAN_DEBOUNCE_SECONDS = _int("PLAN_DEBOUNCE_SECONDS", 5)
 

@@ -25,7 +25,7 @@ class PlanRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dealer_id: Mapped[int] = mapped_column(ForeignKey("dealers.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
-    # pending -> running -> done | superseded | failed
+    # pending -> running -> done | superseded | expired | failed
     status: Mapped[str] = mapped_column(String(16), default="pending")
     # "<dealer>:<day>" while pending, else empty: at most one waiting request per day, so
     # several events collapse into one solve.

@@ -50,7 +50,8 @@ class PlanArgsSchema(ma.Schema):
 class PlanRequestSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     status = ma.fields.String(
-        required=True, metadata={"description": "pending, running, done, superseded or failed"}
+        required=True,
+        metadata={"description": "pending, running, done, superseded, expired or failed"},
     )
     reasons = ma.fields.List(ma.fields.String(), required=True)
     requested_by = ma.fields.String(required=True)

@@ -37,14 +37,16 @@ def test_locks_to_an_installer_and_to_a_position_are_kept(app, client, as_key, m
     api = as_key(metro.dealer_key)
     first = plan_now(app, api, metro.dealer.id)
     target = metro.installers[2].id
-    elsewhere = [
-        s["job_id"]
+    # Pinned first: a job of the earliest afternoon window; the other from a later window.
+    elsewhere = sorted(
+        (s["window_start"], s["job_id"])
         for r in first["routes"]
         if r["installer_id"] != target
         for s in r["stops"]
         if s["window_start"][11:16] in ("13:00", "15:00", "17:00")
-    ]
-    job, pinned = elsewhere[0], elsewhere[1]
+    )
+    pinned = elsewhere[0][1]
+    job = next(j for start, j in elsewhere if start > elsewhere[0][0])
     put = api.put(f"/api/v1/jobs/{job}/plan-lock", json={"installer_id": target})
     assert put.status_code == 200, put.json
     assert (put.json["installer_id"], put.json["position"], put.json["date"]) == (

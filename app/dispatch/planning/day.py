@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.dispatch.models import PlanLock
 from app.dispatch.solver import Problem, Stop, TimeWindow, Vehicle
+from app.dispatch.solver.model import StopId, VehicleId
 from app.extensions import db
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
@@ -69,6 +70,8 @@ class DayInput:
     problem: Problem
     fingerprint: tuple[Any, ...]
     jobs: dict[int, int] = field(default_factory=dict)  # job -> its point
+    # Where the search starts: each installer's open jobs as booked (the last plan's order).
+    hint: dict[VehicleId, list[StopId]] = field(default_factory=dict)
     holders: set[int] = field(default_factory=set)  # installers holding the day's bookings
 
 
@@ -162,7 +165,22 @@ def load_day(dealer: Dealer, day: date, *, now: datetime) -> DayInput:
         fingerprint=fingerprint(rows, locks),
         jobs=job_points,
         holders={b.installer_id for b, _ in rows},
+        hint=_as_booked(open_rows, locks),
     )
+
+
+def _as_booked(
+    open_rows: list[tuple[Booking, Job]], locks: dict[int, PlanLock]
+) -> dict[VehicleId, list[StopId]]:
+    """Return each installer's open jobs in booked order; a locked job goes to its installer,
+    jobs locked to a position come first in that order."""
+    routes: dict[VehicleId, list[tuple[int, int, int]]] = {}
+    for n, (booking, job) in enumerate(open_rows):  # ordered by installer, sequence
+        lock = locks.get(job.id)
+        installer = lock.installer_id if lock else booking.installer_id
+        pinned = lock.position if lock and lock.position is not None else 1_000
+        routes.setdefault(installer, []).append((pinned, n, job.id))
+    return {who: [job_id for *_, job_id in sorted(jobs)] for who, jobs in routes.items()}
 
 
 def _installers(dealer_id: int, also: set[int]) -> list[Installer]:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.auth.service import Actor
+from app.db import utcnow
 from app.dispatch.models import PlanLock, PlanRequest
 from app.dispatch.planning.day import PLANNABLE
 from app.dispatch.planning.queue import request_plan
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.jobs.models import Job
-from app.network.models import Installer
+from app.network.models import Dealer, Installer
 from app.scheduling.models import Booking
+from app.scheduling.windows import local_today
 
 
 def _booking(job: Job) -> Booking:
@@ -77,9 +79,22 @@ def _check_position(booking: Booking, job: Job, installer_id: int, position: int
         )
 
 
+def _replan(booking: Booking, reason: str, actor: Actor) -> PlanRequest | None:
+    """Queue a re-plan of the booking's day, unless that day is over."""
+    dealer = db.session.get(Dealer, booking.dealer_id)
+    if dealer is None or booking.local_date < local_today(dealer.timezone, utcnow()):
+        return None
+    return request_plan(
+        booking.dealer_id,
+        booking.local_date,
+        reason=reason,
+        requested_by=f"{actor.role}:{actor.id}"[:64],
+    )
+
+
 def set_lock(
     job: Job, *, installer_id: int, position: int | None, actor: Actor
-) -> tuple[PlanLock, PlanRequest]:
+) -> tuple[PlanLock, PlanRequest | None]:
     """Lock a booked job to an installer (and a position) and queue a re-plan of its day."""
     booking = _booking(job)
     _installer(booking, job, installer_id)
@@ -95,13 +110,7 @@ def set_lock(
     lock.local_date = booking.local_date
     lock.created_by = f"{actor.role}:{actor.id}"[:64]
     db.session.flush()
-    request = request_plan(
-        booking.dealer_id,
-        booking.local_date,
-        reason=f"lock job {job.id}",
-        requested_by=lock.created_by,
-    )
-    return lock, request
+    return lock, _replan(booking, f"lock job {job.id}", actor)
 
 
 def delete_lock(job: Job, *, actor: Actor) -> PlanRequest | None:
@@ -112,14 +121,7 @@ def delete_lock(job: Job, *, actor: Actor) -> PlanRequest | None:
     db.session.delete(lock)
     db.session.flush()
     booking = db.session.scalar(select(Booking).where(Booking.job_id == job.id))
-    if booking is None:
-        return None
-    return request_plan(
-        booking.dealer_id,
-        booking.local_date,
-        reason=f"unlock job {job.id}",
-        requested_by=f"{actor.role}:{actor.id}"[:64],
-    )
+    return _replan(booking, f"unlock job {job.id}", actor) if booking else None
 
 
 def lock_of(job: Job) -> PlanLock | None:

@@ -1,5 +1,7 @@
 """Plan requests: ask for a day to be planned, claim a request, run it. Safe to run twice.
 
+A request ends done, superseded (the day changed while it was solved: it is queued again),
+expired (its day was over before it ran) or failed (retried at most three times an hour).
 A (dealer, day) has at most one waiting request (a unique key held while pending), so
 several changes collapse into one solve. A request is run only by the process whose
 conditional UPDATE moved it from pending to running, and never while another request for
@@ -25,6 +27,7 @@ from app.dispatch.planning.write import SolveInfo, write_plan
 from app.dispatch.solver import solve
 from app.extensions import db
 from app.network.service import get_dealer
+from app.scheduling.windows import local_today
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +141,22 @@ def run_due(*, limit: int = 20) -> dict[str, int]:
 
 
 def run_request(request_id: int) -> str:
-    """Load, solve and write one claimed request; return done, superseded or failed."""
+    """Load, solve and write one claimed request; return done, superseded, expired or failed."""
     request = db.session.get(PlanRequest, request_id, populate_existing=True)
     assert request is not None
     try:
         began = time.perf_counter()
-        day = load_day(get_dealer(request.dealer_id), request.local_date, now=utcnow())
+        dealer = get_dealer(request.dealer_id)
+        if request.local_date < local_today(dealer.timezone, utcnow()):
+            with transaction():
+                _finish(request_id, "expired", error="the day is over")
+            return "expired"
+        day = load_day(dealer, request.local_date, now=utcnow())
         db.session.commit()  # no snapshot held open while the solver works
         loaded = time.perf_counter()
         limit = float(current_app.config["PLAN_TIME_LIMIT"])
         seed = int(current_app.config["PLAN_SEED"])
-        plan = solve(day.problem, time_limit=limit, seed=seed)
+        plan = solve(day.problem, time_limit=limit, seed=seed, initial=day.hint)
         info = SolveInfo(
             reasons=list(request.reasons),
             seed=seed,

@@ -255,7 +255,7 @@ def _dispatch(
         _set_issue(job, None)
         jobs.record_event(job, "plan_issue_resolved", PLANNER, payload=payload)
     if job.status == JobStatus.SCHEDULED:
-        jobs.transition(job, JobStatus.DISPATCHED, PLANNER, payload=payload)
+        jobs.transition(job, JobStatus.DISPATCHED, PLANNER, payload=payload, flush=False)
     elif before != installer_id:
         jobs.record_event(
             job, "replanned", PLANNER, payload={**payload, "previous_installer_id": before}
@@ -277,6 +277,7 @@ def _take_off(record: DayPlan, job: Job, code: str, message: str) -> None:
             PLANNER,
             type_="removed_from_plan",
             payload={**payload, "installer_id": job.installer_id},
+            flush=False,
         )
     job.installer_id = None
     issue = (code, message, record.local_date)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -267,19 +268,32 @@ def _profile_matrix(
 
 def require_all(data: ProblemData) -> ProblemData:
     """Return the same data with every stop required, for searching once all fit."""
-    clients = [
-        Client(
-            location=c.location,
-            delivery=c.delivery,
-            service_duration=c.service_duration,
-            tw_early=c.tw_early,
-            tw_late=c.tw_late,
-            # A stop with several windows stays an optional member of a required group.
-            required=c.group is None,
-            group=c.group,
-            name=c.name,
-        )
-        for c in data.clients()
+    return require(data, range(data.num_clients))
+
+
+def require(data: ProblemData, chosen: Iterable[int]) -> ProblemData:
+    """Return the same data with the stops of the chosen clients required (others unchanged)."""
+    picked = set(chosen)
+    groups = [
+        ClientGroup(list(g.clients), required=g.required or bool(picked & set(g.clients)))
+        for g in data.groups()
     ]
-    groups = [ClientGroup(list(g.clients), required=True) for g in data.groups()]
+    grouped = {n for n, g in enumerate(groups) if g.required}
+    clients = []
+    for n, c in enumerate(data.clients()):
+        # A stop with several windows stays an optional member of a required group.
+        required = c.required or (c.group is None and n in picked)
+        clients.append(
+            Client(
+                location=c.location,
+                delivery=c.delivery,
+                service_duration=c.service_duration,
+                tw_early=c.tw_early,
+                tw_late=c.tw_late,
+                prize=0 if required or c.group in grouped else c.prize,
+                required=required,
+                group=c.group,
+                name=c.name,
+            )
+        )
     return data.replace(clients=clients, groups=groups)
