@@ -163,7 +163,10 @@ def timeline(view: dict[str, Any], *, width: int = 960, left: int = 130) -> Time
         previous = route["leaves_at"]
         for stop in route["stops"]:
             name = stop["external_id"]
-            row.bars.append(bar(previous, stop["arrival"], "travel", f"drive to {name}"))
+            leaves = max(previous, stop["arrival"] - timedelta(seconds=stop["travel_seconds"]))
+            if leaves > previous:
+                row.bars.append(bar(previous, leaves, "wait", "wait before leaving"))
+            row.bars.append(bar(leaves, stop["arrival"], "travel", f"drive to {name}"))
             if stop["wait_seconds"]:
                 row.bars.append(bar(stop["arrival"], stop["service_start"], "wait", "wait"))
             row.bars.append(

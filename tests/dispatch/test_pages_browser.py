@@ -20,6 +20,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+STEPS = ("en_route", "on_site", "in_progress", "completed")
 HOMES = [(31.262, 121.43), (31.20, 121.52), (31.19, 121.42), (31.25, 121.51)]
 
 pytestmark = [
@@ -84,5 +85,45 @@ def test_day_page_at_phone_and_desktop_size(live_server, planned_day):
                 assert width <= viewport["width"], (name, width)
                 page.screenshot(path=str(ARTIFACTS / f"dispatch-day-{name}.png"), full_page=True)
                 context.close()
+        finally:
+            browser.close()
+
+
+def test_today_with_work_done_and_under_way(app, client, as_key, clock, live_server):
+    from playwright.sync_api import sync_playwright
+
+    from tests.dispatch.plans import advance, bookings_of, local
+
+    clock.set(NOW)
+    metro = Metro(app, installers=2, max_jobs=5)
+    api = as_key(metro.dealer_key)
+    [done] = book_day(metro, client, as_key, 1, window="08:00", seed=21)
+    [busy] = book_day(metro, client, as_key, 1, window="10:00", seed=22)
+    book_day(metro, client, as_key, 4, window="13:00", seed=23)
+    book_day(metro, client, as_key, 2, window="15:00", seed=24)
+    plan_now(app, api, metro.dealer.id)
+    for job, steps in (
+        (done, ("08:10", "08:30", "08:35", "09:30")),
+        (busy, ("10:05", "10:25", "10:30")),
+    ):
+        for status, at in zip(STEPS, steps, strict=False):
+            clock.set(local(DAY, at))
+            advance(app, job, status)
+    clock.set(local(DAY, "11:00"))
+    plan_now(app, api, metro.dealer.id)
+    assert bookings_of(app, [done])[done][1] == 0
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            page.goto(f"{live_server}/dispatch/login")
+            page.fill("#api_key", metro.dealer_key)
+            page.click("button[type=submit]")
+            page.goto(f"{live_server}/dispatch/{metro.dealer.id}/{DAY}")
+            assert page.locator("text=completed").count() >= 1
+            assert page.locator("text=in_progress").count() >= 1
+            assert page.locator(".issues").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "dispatch-today-desktop.png"), full_page=True)
         finally:
             browser.close()

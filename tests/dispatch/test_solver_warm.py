@@ -53,3 +53,20 @@ def test_a_start_with_mistakes_is_trimmed_not_trusted():
     assert_feasible(problem, plan)
     assert {u.stop_id for u in plan.unassigned} == {"c"}
     assert {s.stop_id for r in plan.routes for s in r.stops} == {"a", "b", "d"}
+
+
+def test_costs_weigh_legs_that_take_no_time():
+    # Home 0, jobs at 1 and 2, and a route end (3) reached in no time. Without costs the
+    # route ends at the far job; costing the drive home from the end turns the route round.
+    durations = line_durations([0, 10, 20, 0])
+    durations[:, 3] = 0
+    durations[3, :] = 0
+    stops = (job("near", 1), job("far", 2))
+    fleet = (van("v", 0, end_location=3),)
+    plain = solve(Problem(durations, stops, fleet), time_limit=0.3, seed=0)
+    assert [s.stop_id for s in plain.routes[0].stops] == ["near", "far"]
+    costs = durations.copy()
+    costs[:3, 3] = [0, 10 * 60, 40 * 60]  # the drive home from each place (slow from far)
+    homeward = solve(Problem(durations, stops, fleet, costs=costs), time_limit=0.3, seed=0)
+    assert [s.stop_id for s in homeward.routes[0].stops] == ["far", "near"]
+    assert_feasible(Problem(durations, stops, fleet, costs=costs), homeward)

@@ -289,20 +289,24 @@ def _problem(
     travel: npt.NDArray[np.int64],
     offset: int,
 ) -> Problem:
-    """Build the Problem: installers are vehicles; a route ends at its last job.
+    """Build the Problem: installers are vehicles; a route's time ends with its last job.
 
     Like booking, the last service must end by the shift end and the drive home is not
-    working time: every route ends at a virtual place reached from anywhere in no time.
+    working time: each installer's route ends at a place of its own, reached from anywhere
+    in no time, but the drive home still counts as travel to minimise (the costs).
     """
+    working = [crew for crew in crews.values() if crew.shift is not None]
     size = travel.shape[0]
-    end = size
-    durations = np.zeros((size + 1, size + 1), dtype=np.int64)
+    total = size + len(working)
+    durations = np.zeros((total, total), dtype=np.int64)
     durations[:size, :size] = travel
+    costs = durations.copy()
     by_id = {i.id: i for i in installers}
     vehicles = []
-    for crew in crews.values():
-        if crew.shift is None:
-            continue
+    for n, crew in enumerate(working):
+        assert crew.shift is not None
+        end = size + n
+        costs[:size, end] = travel[:, crew.home]
         installer = by_id[crew.installer_id]
         vehicles.append(
             Vehicle(
@@ -333,7 +337,7 @@ def _problem(
         )
         for booking, job in sorted(open_rows, key=lambda row: row[1].id)
     ]
-    return Problem(durations=durations, stops=tuple(stops), vehicles=tuple(vehicles))
+    return Problem(durations=durations, stops=tuple(stops), vehicles=tuple(vehicles), costs=costs)
 
 
 def _solver_positions(locks: dict[int, PlanLock]) -> dict[int, int]:

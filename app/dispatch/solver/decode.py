@@ -75,7 +75,7 @@ def _insert_cheapest(
     """Insert stop s where it adds the least travel and keeps every rule, if anywhere."""
     best: tuple[int, int, int] | None = None
     location = problem.stops[s].location
-    durations = problem.durations
+    durations = problem.durations if problem.costs is None else problem.costs
     for v in sorted(screened.options[s]):
         vehicle = problem.vehicles[v]
         sequence = sequences.get(v, [])
