@@ -174,9 +174,13 @@ def test_a_cancelled_job_loses_its_issue(app, client, as_key, metro):
     assert locked.status_code == 200
     api.patch(f"/api/v1/installers/{metro.installers[1].id}", json={"active": False})
     run_planner(app)
-    assert brand.get(f"/api/v1/jobs/{job}").json["plan_issue"]["code"] == (
-        "locked_vehicle_unavailable"
-    )
+    issue = brand.get(f"/api/v1/jobs/{job}").json["plan_issue"]
+    off = metro.installers[1]
+    assert issue == {
+        "code": "locked_vehicle_unavailable",
+        "message": f"locked to {off.name} (installer {off.id}), who is not working this day",
+        "date": str(DAY),
+    }
     assert brand.post(f"/api/v1/jobs/{job}/cancel", json={"reason": "x"}).status_code == 200
     plan_now(app, api, metro.dealer.id)
     assert brand.get(f"/api/v1/jobs/{job}").json["plan_issue"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,14 +14,17 @@ from app.auth.service import Actor
 from app.dispatch.models import DayPlan, PlanRoute, PlanStop
 from app.dispatch.planning.day import DayInput, day_locks, day_rows, fingerprint
 from app.dispatch.solver import Plan, Route
+from app.dispatch.solver.model import StopId
 from app.extensions import db
 from app.jobs import service as jobs
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job
+from app.network.models import Installer
 from app.scheduling.models import Booking
 from app.scheduling.service import lock_installer_days
 
 PLANNER = Actor("system", "planner")
+INSTALLER = re.compile(r"installer '?(\d+)'?")
 
 
 @dataclass
@@ -55,6 +59,25 @@ class SolveInfo:
     time_limit: float
     load_ms: int
     solve_ms: int
+
+
+def readable(plan: Plan) -> dict[StopId, str]:
+    """Return each unassigned job's reason with installers named, not only numbered."""
+    ids = {int(n) for item in plan.unassigned for n in INSTALLER.findall(item.message)}
+    names = {}
+    if ids:
+        stmt = select(Installer.id, Installer.name).where(Installer.id.in_(ids))
+        names = {installer_id: name for installer_id, name in db.session.execute(stmt)}
+
+    def name(found: re.Match[str]) -> str:
+        installer_id = int(found.group(1))
+        return (
+            f"{names[installer_id]} (installer {installer_id})"
+            if installer_id in names
+            else found.group(0)
+        )
+
+    return {item.stop_id: INSTALLER.sub(name, item.message)[:300] for item in plan.unassigned}
 
 
 def _at(seconds: int) -> datetime:
@@ -138,14 +161,17 @@ def write_plan(day: DayInput, plan: Plan, info: SolveInfo) -> DayPlan | None:
     )
     db.session.add(record)
     db.session.flush()
-    _record_rows(record, day, days, plan)
-    _apply(record, day, days, plan, {job.id: (booking, job) for booking, job in rows})
+    messages = readable(plan)
+    _record_rows(record, day, days, plan, messages)
+    _apply(record, day, days, plan, {job.id: (booking, job) for booking, job in rows}, messages)
     record.write_ms = round((time.perf_counter() - began) * 1000)
     db.session.flush()
     return record
 
 
-def _record_rows(record: DayPlan, day: DayInput, days: list[Tour], plan: Plan) -> None:
+def _record_rows(
+    record: DayPlan, day: DayInput, days: list[Tour], plan: Plan, messages: dict[StopId, str]
+) -> None:
     """Store the version's routes and stops: what each installer is told."""
     windows = day.windows
     fixed_windows = _fixed_windows(day)
@@ -195,7 +221,7 @@ def _record_rows(record: DayPlan, day: DayInput, days: list[Tour], plan: Plan) -
                 window_start=window[0],
                 window_end=window[1],
                 issue_code=str(item.reason),
-                issue_message=item.message[:300],
+                issue_message=messages[item.stop_id],
             )
         )
     db.session.add_all(rows)
@@ -218,6 +244,7 @@ def _apply(
     days: list[Tour],
     plan: Plan,
     rows: dict[int, tuple[Booking, Job]],
+    messages: dict[StopId, str],
 ) -> None:
     """Give each job its installer, place and ETA; move jobs on or off the plan; flag issues."""
     ends: dict[int, int] = {}
@@ -232,7 +259,7 @@ def _apply(
         booking, job = rows[int(item.stop_id)]
         booking.sequence = ends.get(booking.installer_id, 0)
         ends[booking.installer_id] = booking.sequence + 1
-        _take_off(record, job, str(item.reason), item.message[:300])
+        _take_off(record, job, str(item.reason), messages[item.stop_id])
     db.session.flush()
     _forget_old_issues(record, set(day.windows))
 
