@@ -57,6 +57,17 @@ class Config:
     OSRM_URL = os.environ.get("OSRM_URL", "")
     OSRM_TIMEOUT = float(os.environ.get("OSRM_TIMEOUT", "5"))
 
+    # Day plans: solver time limit per dealer-day (s), its seed, and how long an event-made
+    # plan request waits so that several changes to a day collapse into one solve.
+    PLAN_TIME_LIMIT = float(os.environ.get("PLAN_TIME_LIMIT", "4"))
+    PLAN_SEED = _int("PLAN_SEED", 0)
+    PLAN_DEBOUNCE_SECONDS = _int("PLAN_DEBOUNCE_SECONDS", 5)
+
+    # Web pages (dispatcher pages) sign in with a signed session cookie.
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_DAYS = _int("SESSION_DAYS", 30)
+
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_BYTES = _int("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
     # Idempotency-Key records are kept this long; a key reused later starts a new request.
@@ -101,3 +112,4 @@ class TestConfig(Config):
     GEOCODER = "offline"
     RATELIMIT_ENABLED = True
     PUBLIC_BASE_URL = "http://localhost"
+    PLAN_TIME_LIMIT = 0.5

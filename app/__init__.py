@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from app.errors import error_response, register_error_handlers
 from app.extensions import api, limiter, migrate
 from app.extensions import db as database  # not `db`: that would hide the app.db module
 from app.fields import MAX_ID
+from app.openapi import DateConverter, date_parameter
 from config import BASE_DIR, INSTANCE_DIR, Config
 
 JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -77,8 +79,10 @@ def register_extensions(app: Flask) -> None:
             },
         },
     )
+    app.url_map.converters["date"] = DateConverter
     api.init_app(app)
     limiter.init_app(app)
+    api.register_converter(DateConverter, date_parameter)
 
 
 class IdConverter(IntegerConverter):
@@ -127,10 +131,22 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(consumer_pages.bp)
     app.register_blueprint(webhooks.bp)
+    api.register_blueprint(dispatch_api.plans_blp)
+    register_pages(app)
 
     @app.get("/")
     def index() -> Response:
         return redirect("/api/docs")  # type: ignore[return-value]
+
+
+def register_pages(app: Flask) -> None:
+    # Importing a pages module registers its routes on the domain's page blueprint.
+    from app.auth import web
+    from app.dispatch import pages as dispatch_pages
+
+    app.permanent_session_lifetime = timedelta(days=app.config["SESSION_DAYS"])
+    for module in (web, dispatch_pages):
+        app.register_blueprint(module.bp)
 
 
 def register_request_checks(app: Flask) -> None:
@@ -194,11 +210,13 @@ def register_request_checks(app: Flask) -> None:
 
 
 def register_reactions() -> None:
+    from app.dispatch.planning import triggers
     from app.notify import reactions
     from app.sla import facts
 
     reactions.connect()
     facts.connect()
+    triggers.connect()
 
 
 def _is_text(value: str) -> bool:

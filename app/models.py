@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
 from app.auth.models import ApiKey, DeviceToken, InstallerCode, InstallerInvite
+from app.dispatch.models import DayPlan, PlanLock, PlanRequest, PlanRoute, PlanStop
 from app.field.models import Attachment
 from app.jobs.models import IdempotencyRecord, Job, JobEvent
 from app.network.models import (
@@ -24,6 +25,7 @@ __all__ = [
     "BrandDealer",
     "BusinessCalendar",
     "CapacityBlock",
+    "DayPlan",
     "Dealer",
     "DeviceToken",
     "Feedback",
@@ -39,6 +41,10 @@ __all__ = [
     "JobEvent",
     "JobSla",
     "OutboundMessage",
+    "PlanLock",
+    "PlanRequest",
+    "PlanRoute",
+    "PlanStop",
     "ServiceArea",
     "SlaAlert",
     "SlaPolicy",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, UnprocessableEntity
+from werkzeug.routing import BaseConverter
 
 from app.errors import http_exception_response
 
@@ -40,3 +42,27 @@ class Api(flask_smorest.Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_exception_response(error)
+
+
+class DateConverter(BaseConverter):
+    """A local day in a path, YYYY-MM-DD (`<date:day>`); a day that does not exist is 422."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            # Not werkzeug's ValidationError: with it a rule's sibling methods answer 405.
+            refused = UnprocessableEntity()
+            messages = {"path": {"day": [f"{value} is not a calendar day."]}}
+            refused.data = {"messages": messages}  # type: ignore[attr-defined]
+            raise refused from error
+
+    def to_url(self, value: Any) -> str:
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def date_parameter(_: BaseConverter) -> dict[str, str]:
+    """Document a `<date:...>` path parameter."""
+    return {"type": "string", "format": "date"}

@@ -26,6 +26,7 @@ class Task:
 def registry() -> list[Task]:
     """Every scheduled task (imported lazily so the web app never loads the scheduler)."""
     from app.auth import tasks as auth_tasks
+    from app.dispatch import tasks as dispatch_tasks
     from app.jobs import tasks as jobs_tasks
     from app.notify import tasks as notify_tasks
     from app.sla import tasks as sla_tasks
@@ -66,6 +67,18 @@ def registry() -> list[Task]:
             sla_tasks.deliver_alerts,
             IntervalTrigger(seconds=30),
             "POST pending alert webhooks, signed, with retries",
+        ),
+        Task(
+            "dispatch.run_plan_requests",
+            dispatch_tasks.run_plan_requests,
+            IntervalTrigger(seconds=10),
+            "Plan the dealer days asked for (on demand, on change, in the evening)",
+        ),
+        Task(
+            "dispatch.plan_evening_before",
+            dispatch_tasks.plan_evening_before,
+            IntervalTrigger(minutes=5),
+            "From each dealer's plan_at (default 18:00 local), ask for tomorrow's plan once",
         ),
         Task(
             "jobs.purge_idempotency_keys",

@@ -41,6 +41,7 @@ def seeded(app):
             "key_id": factories.rows(app, ApiKey)[0].id,
             "block_id": block.id,
             "policy_id": 1,
+            "day": "2026-12-02",
             "template_key": "nudge",
             "locale": "en",
         },
@@ -80,6 +81,8 @@ RULES_BEYOND_THE_SCHEMA = {
     ),
     "POST /api/v1/sms/preview": "a draft body's placeholders must be known and well formed",
     "POST /api/v1/brands/{brand_id}/sla-regions": "the geometry must be a valid polygon",
+    "POST /api/v1/dealers/{dealer_id}/plans/{day}": "only days from today to 60 days ahead",
+    "PUT /api/v1/jobs/{job_id}/plan-lock": "the job must be booked; positions fill from the start",
     "PUT /api/v1/brands/{brand_id}/business-calendar": "the time zone must exist; periods end after start",
     "POST /api/v1/brands/{brand_id}/sla-policies": "one policy per scope; the region must exist",
 }

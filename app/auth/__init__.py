@@ -1,5 +1,6 @@
 """API keys, roles, tenant scoping; installer sign-in and devices."""
 
+from flask import Blueprint as PageBlueprint
 from flask_smorest import Blueprint
 
 blp = Blueprint(
@@ -14,3 +15,5 @@ field_blp = Blueprint(
     url_prefix="/api/field",
     description="Installer sign-in on a phone: SMS code or invite link → device token",
 )
+# Web sign-in for server-rendered pages (app/auth/web.py).
+web_bp = PageBlueprint("web_auth", __name__, template_folder="templates")

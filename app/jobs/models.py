@@ -56,6 +56,10 @@ class Job(Base):
     )
     # Why no dealer could be chosen (shown to the brand); empty once assigned.
     unassigned_reason: Mapped[str | None] = mapped_column(String(300))
+    # Why the latest day plan could not keep this job's window (shown to brand and dealer).
+    plan_issue_code: Mapped[str | None] = mapped_column(String(40))
+    plan_issue_message: Mapped[str | None] = mapped_column(String(300))
+    plan_issue_date: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic lock: a concurrent change to the same job fails instead of being lost.
@@ -74,6 +78,16 @@ class Job(Base):
             "name": self.consumer_name,
             "phone": self.consumer_phone,
             "locale": self.consumer_locale,
+        }
+
+    @property
+    def plan_issue(self) -> dict[str, Any] | None:
+        if self.plan_issue_code is None:
+            return None
+        return {
+            "code": self.plan_issue_code,
+            "message": self.plan_issue_message,
+            "date": self.plan_issue_date,
         }
 
     @property

@@ -130,6 +130,14 @@ class JobBookingSchema(ma.Schema):
     installer_id = ma.fields.Integer(required=True)
 
 
+class PlanIssueSchema(ma.Schema):
+    """Why the latest day plan could not keep the job's booked window."""
+
+    code = ma.fields.String(required=True, metadata={"description": "Machine reason"})
+    message = ma.fields.String(required=True)
+    date = ma.fields.Date(required=True, metadata={"description": "The planned local day"})
+
+
 class JobSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     brand_id = ma.fields.Integer(required=True)
@@ -154,6 +162,11 @@ class JobSchema(ma.Schema):
         allow_none=True, metadata={"description": "Why no dealer could be chosen"}
     )
     booking = ma.fields.Nested(JobBookingSchema, allow_none=True)
+    plan_issue = ma.fields.Nested(
+        PlanIssueSchema,
+        allow_none=True,
+        metadata={"description": "Set while the day plan cannot keep the booked window"},
+    )
     allowed_next = ma.fields.List(
         ma.fields.String(),
         required=True,

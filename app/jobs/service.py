@@ -86,8 +86,12 @@ def transition(
     payload: dict[str, Any] | None = None,
     client_event_id: str | None = None,
     client_time: datetime | None = None,
+    flush: bool = True,
 ) -> JobEvent:
-    """Move a job to a new status if the lifecycle allows it, and record the event."""
+    """Move a job to a new status if the lifecycle allows it, and record the event.
+
+    `flush=False` leaves the flush to a caller that changes many jobs at once (a day plan).
+    """
     to = JobStatus(to)
     current = JobStatus(job.status)
     if to not in TRANSITIONS[current]:
@@ -109,7 +113,8 @@ def transition(
         client_event_id=client_event_id,
         client_time=client_time,
     )
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return event
 
 

@@ -46,6 +46,8 @@ class Dealer(Base):
     # Travel estimate when no routing server is configured: great circle × factor ÷ speed.
     road_factor: Mapped[float] = mapped_column(Float, default=1.3)
     average_speed_kmh: Mapped[float] = mapped_column(Float, default=30.0)
+    # Local time of day at which tomorrow's plan is made ("HH:MM").
+    plan_at: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     area: Mapped[ServiceArea | None] = relationship(back_populates="dealer", uselist=False)

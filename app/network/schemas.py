@@ -89,6 +89,10 @@ class DealerSettingsSchema(ma.Schema):
     )
     road_factor = ma.fields.Float(validate=ma.validate.Range(min=1.0, max=3.0))
     average_speed_kmh = ma.fields.Float(validate=ma.validate.Range(min=5.0, max=120.0))
+    plan_at = ma.fields.String(
+        validate=_HHMM,
+        metadata={"description": "Local time at which tomorrow's day plan is made, e.g. 18:00"},
+    )
 
 
 class DealerCreateSchema(DealerSettingsSchema):
@@ -117,6 +121,7 @@ class DealerSchema(ma.Schema):
     change_cutoff_hours = ma.fields.Integer(required=True)
     road_factor = ma.fields.Float(required=True)
     average_speed_kmh = ma.fields.Float(required=True)
+    plan_at = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
 
 

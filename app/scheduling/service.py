@@ -10,6 +10,7 @@ installer-day at a time, so two bookings cannot deadlock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +98,12 @@ def _lock_installer_day(installer_id: int, day: date) -> None:
         .where(InstallerDay.installer_id == installer_id, InstallerDay.day == day)
         .with_for_update()
     )
+
+
+def lock_installer_days(installer_ids: Iterable[int], day: date) -> None:
+    """Take the booking locks of several installers' days (in id order, so no deadlock)."""
+    for installer_id in sorted(set(installer_ids)):
+        _lock_installer_day(installer_id, day)
 
 
 def _matching_window(dealer: Dealer, window_start: datetime, now: datetime) -> Window | None:

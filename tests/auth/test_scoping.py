@@ -76,6 +76,10 @@ ENDPOINTS = [
     ("POST", "/api/v1/dealers/{dealer}/dispatch", {ADMIN, DEALER}),
     ("GET", "/api/v1/jobs/{job}/attachments", {ADMIN, BRAND, DEALER}),
     ("GET", "/api/v1/attachments/{attachment}/content", {ADMIN, BRAND, DEALER}),
+    ("POST", "/api/v1/dealers/{dealer}/plans/{day}", {ADMIN, DEALER}),
+    ("GET", "/api/v1/dealers/{dealer}/plans/{day}", {ADMIN, DEALER}),
+    ("PUT", "/api/v1/jobs/{job}/plan-lock", {ADMIN, DEALER}),
+    ("DELETE", "/api/v1/jobs/{job}/plan-lock", {ADMIN, DEALER}),
     ("POST", "/api/v1/api-keys", {ADMIN}),
     ("GET", "/api/v1/api-keys", {ADMIN}),
     ("POST", "/api/v1/api-keys/{key}/revoke", {ADMIN}),
@@ -152,6 +156,7 @@ def _path(template, world):
         policy=1,
         device=1,
         attachment=1,
+        day="2026-12-02",
         template_key="nudge",
         locale="en",
     )
@@ -189,6 +194,7 @@ def _any_ids(template):
         policy=1,
         device=1,
         attachment=1,
+        day="2026-12-02",
         template_key="nudge",
         locale="en",
     )

@@ -27,7 +27,7 @@ def build_plan(
 ) -> tuple[tuple[Route, ...], tuple[Unassigned, ...]]:
     """Repair and complete the sequences, then time them and list every stop left out."""
     for v in sorted(sequences):
-        _repair(problem, screened, v, sequences[v])
+        repair(problem, screened, v, sequences[v])
     planned = {s for sequence in sequences.values() for s in sequence}
     # The solver only tries insertions near each stop's neighbours; try every position.
     for s in sorted(screened.options):
@@ -57,7 +57,7 @@ def build_plan(
     return tuple(routes), tuple(unassigned)
 
 
-def _repair(problem: Problem, screened: Screened, v: int, sequence: list[int]) -> None:
+def repair(problem: Problem, screened: Screened, v: int, sequence: list[int]) -> None:
     """Drop stops from the sequence until it is feasible (a guard; the solver rarely needs it)."""
     while sequence:
         broken = first_violation(problem, screened, v, sequence)
@@ -75,7 +75,7 @@ def _insert_cheapest(
     """Insert stop s where it adds the least travel and keeps every rule, if anywhere."""
     best: tuple[int, int, int] | None = None
     location = problem.stops[s].location
-    durations = problem.durations
+    durations = problem.durations if problem.costs is None else problem.costs
     for v in sorted(screened.options[s]):
         vehicle = problem.vehicles[v]
         sequence = sequences.get(v, [])

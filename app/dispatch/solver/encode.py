@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,9 +47,12 @@ def encode(problem: Problem, screened: Screened) -> Encoding:
     offset = len(depots)
     locations = depots + [problem.stops[s].location for s in clients.stop]
     base = np.ascontiguousarray(problem.durations[np.ix_(locations, locations)], dtype=np.int64)
+    cost = base
+    if problem.costs is not None:
+        cost = np.ascontiguousarray(problem.costs[np.ix_(locations, locations)], dtype=np.int64)
 
     vehicles = problem.vehicles
-    max_travel = int(base.max()) if base.size else 0
+    max_travel = int(max(base.max(), cost.max())) if base.size else 0
     max_fixed = max(v.fixed_cost for v in vehicles)
     # Cost per second of travel exceeds the one unit each used vehicle costs, so fewer
     # vehicles only ever break ties in travel duration.
@@ -58,7 +62,7 @@ def encode(problem: Problem, screened: Screened) -> Encoding:
     forbidden = _forbidden_value(problem, max_travel, max_fixed, len(clients.stop))
 
     vehicle_types, matrices, type_members = _fleet(
-        problem, screened, clients, depots, base, forbidden=forbidden, per_second=per_second
+        problem, screened, clients, depots, (base, cost), forbidden=forbidden, per_second=per_second
     )
     dims = _load_dimensions(problem)
 
@@ -83,16 +87,18 @@ def encode(problem: Problem, screened: Screened) -> Encoding:
         for c, s in enumerate(clients.stop)
     ]
     # PyVRP's stubs spell the matrix type loosely; the arrays are int64 as it expects.
-    solver_matrices: list[Any] = list(matrices)
+    durations: list[Any] = [time for time, _ in matrices]
+    # The same arrays when no costs are given, as before costs existed.
+    weights: list[Any] = [weight for _, weight in matrices] if cost is not base else durations
     data = ProblemData(
         locations=[Location(0.0, 0.0) for _ in locations],
         clients=pyvrp_clients,
         depots=[Depot(location=d) for d in range(offset)],
         vehicle_types=vehicle_types,
-        # The solver's "distance" is our objective, travel duration; real distances are
-        # only reported afterwards.
-        distance_matrices=solver_matrices,
-        duration_matrices=solver_matrices,
+        # The solver's "distance" is our objective: travel duration, or the costs given;
+        # real distances are only reported afterwards.
+        distance_matrices=weights,
+        duration_matrices=durations,
         groups=groups,
     )
     return Encoding(
@@ -107,16 +113,16 @@ def _fleet(
     screened: Screened,
     clients: _Clients,
     depots: list[int],
-    base: IntMatrix,
+    bases: tuple[IntMatrix, IntMatrix],
     *,
     forbidden: int,
     per_second: int,
-) -> tuple[list[VehicleType], list[IntMatrix], list[list[int]]]:
+) -> tuple[list[VehicleType], list[tuple[IntMatrix, IntMatrix]], list[list[int]]]:
     """Group identical vehicles into types, each with the profile of what it may serve."""
     offset = len(depots)
     allowed = [_allowed_clients(screened, clients, v) for v in range(len(problem.vehicles))]
     profile_of: dict[tuple[object, ...], int] = {}
-    matrices: list[IntMatrix] = []
+    matrices: list[tuple[IntMatrix, IntMatrix]] = []
     type_of: dict[tuple[object, ...], int] = {}
     type_members: list[list[int]] = []
     vehicle_types: list[VehicleType] = []
@@ -127,7 +133,7 @@ def _fleet(
         profile_key = (allowed[v], chain, start_depot if chain else None)
         if profile_key not in profile_of:
             profile_of[profile_key] = len(matrices)
-            matrices.append(
+            time, weight = (
                 _profile_matrix(
                     base,
                     offset,
@@ -136,7 +142,9 @@ def _fleet(
                     start_depot=start_depot,
                     forbidden=forbidden,
                 )
+                for base in bases
             )
+            matrices.append((time, weight))
         type_key = (
             vehicle.start_location,
             vehicle.end_location,
@@ -267,19 +275,32 @@ def _profile_matrix(
 
 def require_all(data: ProblemData) -> ProblemData:
     """Return the same data with every stop required, for searching once all fit."""
-    clients = [
-        Client(
-            location=c.location,
-            delivery=c.delivery,
-            service_duration=c.service_duration,
-            tw_early=c.tw_early,
-            tw_late=c.tw_late,
-            # A stop with several windows stays an optional member of a required group.
-            required=c.group is None,
-            group=c.group,
-            name=c.name,
-        )
-        for c in data.clients()
+    return require(data, range(data.num_clients))
+
+
+def require(data: ProblemData, chosen: Iterable[int]) -> ProblemData:
+    """Return the same data with the stops of the chosen clients required (others unchanged)."""
+    picked = set(chosen)
+    groups = [
+        ClientGroup(list(g.clients), required=g.required or bool(picked & set(g.clients)))
+        for g in data.groups()
     ]
-    groups = [ClientGroup(list(g.clients), required=True) for g in data.groups()]
+    grouped = {n for n, g in enumerate(groups) if g.required}
+    clients = []
+    for n, c in enumerate(data.clients()):
+        # A stop with several windows stays an optional member of a required group.
+        required = c.required or (c.group is None and n in picked)
+        clients.append(
+            Client(
+                location=c.location,
+                delivery=c.delivery,
+                service_duration=c.service_duration,
+                tw_early=c.tw_early,
+                tw_late=c.tw_late,
+                prize=0 if required or c.group in grouped else c.prize,
+                required=required,
+                group=c.group,
+                name=c.name,
+            )
+        )
     return data.replace(clients=clients, groups=groups)

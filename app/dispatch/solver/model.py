@@ -93,15 +93,25 @@ def _frozen_matrix(values: npt.ArrayLike, dtype: type, name: str) -> npt.NDArray
 
 @dataclass(frozen=True, eq=False)
 class Problem:
-    """One dealer's day: travel durations between locations, the jobs and the installers."""
+    """One dealer's day: travel durations between locations, the jobs and the installers.
+
+    `costs`, when given, is what each leg weighs in the objective instead of its duration
+    (e.g. a route that ends at a place reached in no time, but whose drive home still counts).
+    """
 
     durations: npt.NDArray[np.int64]
     stops: tuple[Stop, ...]
     vehicles: tuple[Vehicle, ...]
     distances: npt.NDArray[np.float64] | None = None
+    costs: npt.NDArray[np.int64] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "durations", _frozen_matrix(self.durations, np.int64, "durations"))
+        if self.costs is not None:
+            costs = _frozen_matrix(self.costs, np.int64, "costs")
+            if costs.shape != self.durations.shape:
+                raise ValueError("costs must have the same shape as durations")
+            object.__setattr__(self, "costs", costs)
         if self.distances is not None:
             distances = _frozen_matrix(self.distances, np.float64, "distances")
             if distances.shape != self.durations.shape:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Mapping, Sequence
 
 import pyvrp
 from pyvrp import Activity, ActivityType, ProblemData, Solution
@@ -11,9 +12,10 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from .decode import build_plan, read_sequences
-from .encode import Encoding, encode, require_all
+from .encode import Encoding, encode, require, require_all
 from .feasibility import screen
-from .model import Plan, Problem, SolveStats
+from .model import Plan, Problem, SolveStats, StopId, VehicleId
+from .warm import warm_start
 
 # PyVRP search iterations per second times stops, as measured on the reference machine
 # (2 cores shared with other work) on Solomon and generated days of 25-200 stops: with
@@ -33,8 +35,18 @@ FIRST_PHASE_SHARE = 0.15
 FINISH_RESERVE = 0.15
 
 
-def solve(problem: Problem, *, time_limit: float, seed: int = 0) -> Plan:
-    """Return the day plan with least travel that keeps every window, shift, skill and lock."""
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    initial: Mapping[VehicleId, Sequence[StopId]] | None = None,
+) -> Plan:
+    """Return the day plan with least travel that keeps every window, shift, skill and lock.
+
+    `initial` (vehicle id -> stop ids in order, e.g. the day as booked) is where the search
+    starts; the plan is never worse than the feasible part of it.
+    """
     if time_limit <= 0:
         raise ValueError("time_limit must be positive")
     began = time.perf_counter()
@@ -44,7 +56,8 @@ def solve(problem: Problem, *, time_limit: float, seed: int = 0) -> Plan:
     iterations, stopped_by = 0, "nothing to plan"
     if screened.options:
         encoding = encode(problem, screened)
-        best, iterations, stopped_by = _search(encoding, time_limit, deadline, seed)
+        start = warm_start(problem, screened, encoding, initial) if initial else None
+        best, iterations, stopped_by = _search(encoding, time_limit, deadline, seed, start)
         sequences = read_sequences(encoding, best)
     routes, unassigned = build_plan(problem, screened, sequences)
     distance = None
@@ -65,17 +78,29 @@ def iteration_budget(seconds: float, num_clients: int, rate: int) -> int:
 
 
 def _search(
-    encoding: Encoding, time_limit: float, deadline: float, seed: int
+    encoding: Encoding, time_limit: float, deadline: float, seed: int, start: Solution | None
 ) -> tuple[Solution, int, str]:
     """Run both phases; return the best solution, iterations and what stopped the search."""
     data = encoding.data
     size = data.num_clients
     first = iteration_budget(time_limit * FIRST_PHASE_SHARE, size, OPTIONAL_RATE)
+    if start is not None and start.is_feasible():
+        # What a feasible starting arrangement serves must stay served: a cheaper plan that
+        # drops one of those stops is not a better plan.
+        served = [a.idx for route in start.routes() for a in route if a.is_client()]
+        data = require(data, served)
+        start = _same_routes(data, start)
     with warnings.catch_warnings():
         # An over-booked day drives PyVRP's penalties to their bound; dropping stops is
         # then the expected answer, not a fault.
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = pyvrp.solve(data, _criterion(first, deadline), seed=seed, collect_stats=False)
+        result = pyvrp.solve(
+            data,
+            _criterion(first, deadline),
+            seed=seed,
+            collect_stats=False,
+            initial_solution=start,
+        )
         done, best = result.num_iterations, result.best
         if done < first:
             return best, done, "time"

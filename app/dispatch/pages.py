@@ -1,0 +1,83 @@
+"""The dispatcher's pages: a day's routes on a map and a timeline, re-plan on demand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Response, redirect, render_template, request, url_for
+
+from app.auth.enums import Role
+from app.auth.scoping import get_visible, visible
+from app.auth.service import Principal
+from app.auth.web import check_csrf, error_page, page_login_required
+from app.db import transaction, utcnow
+from app.dispatch import drawing
+from app.dispatch import pages_bp as bp
+from app.dispatch.planning.read import plan_view
+from app.dispatch.planning.service import request_day
+from app.errors import AppError, NotFound
+from app.extensions import db
+from app.network.models import Dealer
+from app.scheduling.windows import local_today
+
+DISPATCHERS = (Role.DEALER, Role.ADMIN)
+bp.register_error_handler(AppError, error_page)
+
+
+def _page(template: str, **context: Any) -> Response:
+    response = Response(render_template(template, **context))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+@page_login_required(*DISPATCHERS)
+def index(principal: Principal) -> Response:
+    """Send a dealer to today's plan; list dealers for an admin."""
+    if principal.dealer_id is not None:
+        dealer = get_visible(Dealer, principal.dealer_id, principal)
+        today = local_today(dealer.timezone, utcnow())
+        return redirect(url_for(".day", dealer_id=dealer.id, day=today))  # type: ignore[return-value]
+    dealers = list(db.session.scalars(visible(Dealer, principal).order_by(Dealer.id)))
+    days = {d.id: local_today(d.timezone, utcnow()) for d in dealers}
+    return _page("dispatch/index.html", dealers=dealers, days=days)
+
+
+@bp.get("/<int:dealer_id>/<date:day>")
+@page_login_required(*DISPATCHERS)
+def day(dealer_id: int, day: date, principal: Principal) -> Response:
+    """Draw the day's plan: routes on a map, each route's timeline, jobs not planned."""
+    dealer = get_visible(Dealer, dealer_id, principal)
+    version = request.args.get("version", type=int)
+    try:
+        view = plan_view(dealer, day, version)
+    except NotFound:
+        if version is not None:
+            raise
+        view = None
+    return _page(
+        "dispatch/day.html",
+        dealer=dealer,
+        day=day,
+        view=view,
+        map=drawing.day_map(view) if view else None,
+        timeline=drawing.timeline(view) if view else None,
+        colour=drawing.colour,
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        today=local_today(dealer.timezone, utcnow()),
+        message=request.args.get("message"),
+    )
+
+
+@bp.post("/<int:dealer_id>/<date:day>/plan")
+@page_login_required(*DISPATCHERS)
+def replan(dealer_id: int, day: date, principal: Principal) -> Response:
+    """Ask for a new plan of the day (the scheduler runs it within seconds)."""
+    check_csrf()
+    with transaction():
+        dealer = get_visible(Dealer, dealer_id, principal)
+        request_day(dealer, day, principal.actor)
+    message = "A new plan was requested; reload in a few seconds."
+    return redirect(url_for(".day", dealer_id=dealer_id, day=day, message=message))  # type: ignore[return-value]

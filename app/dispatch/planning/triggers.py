@@ -1,0 +1,106 @@
+"""Re-plan a day when one of its jobs is booked, moved, cancelled or fails."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select
+
+from app.db import utcnow
+from app.dispatch.models import PlanLock
+from app.dispatch.planning.queue import has_plan, request_plan
+from app.extensions import db
+from app.jobs.models import Job, JobEvent
+from app.jobs.signals import job_event
+from app.network.models import Dealer
+from app.scheduling.models import Booking
+from app.scheduling.windows import local_today
+
+# Events that change which jobs a day holds, or where; the planner's own events are not here.
+TRIGGERS = frozenset(
+    {
+        "scheduled",
+        "rescheduled",
+        "booking_cancelled",
+        "cancelled",
+        "failed",
+        "returned_to_dispatch",
+        "booking_moved",
+    }
+)
+# After these the job is no longer on the day its lock was made for.
+DROPS_LOCK = frozenset({"booking_cancelled", "cancelled", "returned_to_dispatch"})
+
+
+def affected_days(job: Job, event: JobEvent) -> set[date]:
+    """Return the local days the event changed: the booking's day, before and after."""
+    found: set[date] = set()
+    payload = event.payload or {}
+    previous = payload.get("previous")
+    for source in (payload, previous if isinstance(previous, dict) else {}):
+        value = source.get("local_date")
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                found.add(date.fromisoformat(value))
+    booked = db.session.scalar(select(Booking.local_date).where(Booking.job_id == job.id))
+    if booked is not None:
+        found.add(booked)
+    return found
+
+
+def replan_on_change(job: Job, event: JobEvent) -> int:
+    """Queue a re-plan of each affected day that is planned, today or tomorrow; return how many."""
+    if event.type not in TRIGGERS or job.dealer_id is None:
+        return 0
+    if event.type in DROPS_LOCK:
+        db.session.execute(delete(PlanLock).where(PlanLock.job_id == job.id))
+    elif event.type == "booking_moved" and event.actor_role in {"dealer", "admin"}:
+        _keep_move(job, event)
+    dealer = db.session.get(Dealer, job.dealer_id)
+    if dealer is None:
+        return 0
+    today = local_today(dealer.timezone, utcnow())
+    delay = timedelta(seconds=current_app.config["PLAN_DEBOUNCE_SECONDS"])
+    queued = 0
+    for day in sorted(affected_days(job, event)):
+        if day < today or (day > today + timedelta(days=1) and not has_plan(dealer.id, day)):
+            continue
+        request_plan(
+            dealer.id,
+            day,
+            reason=f"{event.type} job {job.id}",
+            requested_by=f"{event.actor_role}:{event.actor_id}"[:64],
+            delay=delay,
+        )
+        queued += 1
+    return queued
+
+
+def _keep_move(job: Job, event: JobEvent) -> None:
+    """A dispatcher who moves a booking to an installer means it: keep it as a lock."""
+    payload = event.payload or {}
+    installer_id, day = payload.get("installer_id"), payload.get("local_date")
+    if not isinstance(installer_id, int) or not isinstance(day, str):
+        return
+    lock = db.session.scalar(select(PlanLock).where(PlanLock.job_id == job.id))
+    if lock is None:
+        lock = PlanLock(job_id=job.id, dealer_id=job.dealer_id, position=None)
+        db.session.add(lock)
+    elif lock.installer_id != installer_id:
+        lock.position = None  # a position on another installer's route means nothing here
+    lock.installer_id = installer_id
+    lock.local_date = date.fromisoformat(day)
+    lock.created_by = f"{event.actor_role}:{event.actor_id}"[:64]
+    db.session.flush()
+
+
+def _on_job_event(job: Job, event: JobEvent, **_: Any) -> None:
+    replan_on_change(job, event)
+
+
+def connect() -> None:
+    """Subscribe re-planning to job events (once per process)."""
+    job_event.connect(_on_job_event, weak=False)

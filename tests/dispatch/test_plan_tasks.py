@@ -1,0 +1,174 @@
+"""The planning tasks: claims, twice and in two processes, interrupted runs, the evening plan."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.db import transaction
+from app.dispatch import tasks
+from app.dispatch.models import DayPlan, PlanRequest
+from app.dispatch.planning import queue
+from app.extensions import db
+from app.tasks import registry
+from tests.dispatch.plans import DAY, NOW, book_day, local, pending, run_planner
+from tests.factories import Metro, api_key
+
+
+def _count(app, model, **where):
+    with app.app_context():
+        stmt = select(model).filter_by(**where)
+        return len(list(db.session.scalars(stmt)))
+
+
+def test_the_tasks_are_registered():
+    ids = {task.id for task in registry()}
+    assert {"dispatch.run_plan_requests", "dispatch.plan_evening_before"} <= ids
+
+
+def test_running_twice_plans_once_and_a_claim_is_taken_once(app, client, as_key, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=2)
+    book_day(metro, client, as_key, 3)
+    api = as_key(metro.dealer_key)
+    asked = api.post(f"/api/v1/dealers/{metro.dealer.id}/plans/{DAY}").json
+    again = api.post(f"/api/v1/dealers/{metro.dealer.id}/plans/{DAY}").json
+    assert again["id"] == asked["id"], "a second request joins the waiting one"
+    with app.app_context():
+        assert queue.claim(asked["id"]) is True
+        assert queue.claim(asked["id"]) is False
+        with transaction():
+            db.session.get(PlanRequest, asked["id"]).status = "pending"
+    assert run_planner(app) == {"done": 1}
+    assert run_planner(app) == {}
+    assert _count(app, DayPlan) == 1
+
+
+def test_two_processes_at_once_plan_each_day_once(app, client, as_key, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=2)
+    book_day(metro, client, as_key, 3)
+    book_day(metro, client, as_key, 2, day=DAY + timedelta(days=1), seed=4)
+    api = as_key(metro.dealer_key)
+    for day in (DAY, DAY + timedelta(days=1)):
+        assert api.post(f"/api/v1/dealers/{metro.dealer.id}/plans/{day}").status_code == 202
+    barrier, outcomes = threading.Barrier(2), []
+
+    def scheduler() -> None:
+        barrier.wait()
+        outcomes.append(run_planner(app))
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sum(o.get("done", 0) for o in outcomes) == 2, outcomes
+    assert _count(app, DayPlan) == 2
+    assert _count(app, DayPlan, local_date=DAY, version=1) == 1
+
+
+def test_a_day_is_not_planned_twice_at_the_same_time(app, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=1)
+    with app.app_context(), transaction():
+        first = queue.request_plan(metro.dealer.id, DAY, reason="a", requested_by="t")
+    with app.app_context():
+        assert queue.claim(first.id)
+        with transaction():
+            second = queue.request_plan(metro.dealer.id, DAY, reason="b", requested_by="t")
+        assert second.id != first.id, "the running request no longer takes changes"
+        assert queue.claim(second.id) is False, "its day is being planned"
+
+
+def test_a_change_while_solving_supersedes_the_plan(app, client, as_key, clock, monkeypatch):
+    clock.set(NOW)
+    metro = Metro(app, installers=2)
+    jobs = book_day(metro, client, as_key, 3)
+    brand = as_key(metro.brand_key)
+    real_solve = queue.solve
+
+    def solve_while_a_job_is_cancelled(problem, **options):
+        answer = real_solve(problem, **options)
+        brand.post(f"/api/v1/jobs/{jobs[0]}/cancel", json={"reason": "changed mind"})
+        return answer
+
+    monkeypatch.setattr(queue, "solve", solve_while_a_job_is_cancelled)
+    as_key(metro.dealer_key).post(f"/api/v1/dealers/{metro.dealer.id}/plans/{DAY}")
+    assert run_planner(app) == {"superseded": 1}
+    assert _count(app, DayPlan) == 0
+    [(_, _, reasons)] = pending(app)
+    assert "the day changed while it was planned" in reasons
+    monkeypatch.setattr(queue, "solve", real_solve)
+    clock.set(NOW + timedelta(minutes=1))
+    assert run_planner(app) == {"done": 1}
+
+
+def test_an_interrupted_run_is_failed_and_queued_again(app, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=1)
+    with app.app_context(), transaction():
+        stuck = queue.request_plan(metro.dealer.id, DAY, reason="a", requested_by="t")
+    with app.app_context():
+        assert queue.claim(stuck.id)
+    clock.set(NOW + timedelta(minutes=11))
+    assert run_planner(app) == {"recovered": 1, "done": 1}
+    with app.app_context():
+        rows = {r.id: r for r in db.session.scalars(select(PlanRequest))}
+    assert (rows[stuck.id].status, rows[stuck.id].error) == ("failed", "interrupted")
+    assert [r.status for r in rows.values() if r.id != stuck.id] == ["done"]
+
+
+def test_a_failing_plan_is_recorded_and_retried_a_few_times(app, clock, monkeypatch):
+    clock.set(NOW)
+    metro = Metro(app, installers=1)
+
+    def broken(*_, **__):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(queue, "solve", broken)
+    with app.app_context(), transaction():
+        queue.request_plan(metro.dealer.id, DAY, reason="a", requested_by="t")
+    outcomes = []
+    for minute in range(6):
+        clock.set(NOW + timedelta(minutes=2 * minute))
+        outcomes.append(run_planner(app))
+    assert outcomes[:3] == [{"failed": 1}] * 3
+    assert outcomes[3:] == [{}] * 3, "after three failures in an hour it stops retrying"
+    with app.app_context():
+        view = db.session.scalars(select(PlanRequest).order_by(PlanRequest.id)).all()
+    assert view[-1].error == "RuntimeError: solver exploded"
+
+
+def test_the_evening_plan_is_asked_once_from_each_dealers_time(app, client, as_key, clock):
+    clock.set(NOW)
+    early, late = Metro(app, installers=1), Metro(app, installers=1)
+    idle = Metro(app, installers=1)  # nothing booked tomorrow: nothing to plan
+    admin = as_key(api_key(app, "admin"))
+    later = admin.patch(f"/api/v1/dealers/{late.dealer.id}", json={"plan_at": "20:00"})
+    assert later.status_code == 200
+    tomorrow = NOW.date() + timedelta(days=1)
+    book_day(early, client, as_key, 1, day=tomorrow)
+    book_day(late, client, as_key, 1, day=tomorrow, seed=2)
+    clock.set(NOW + timedelta(minutes=1))
+    assert run_planner(app) == {"done": 2}, "booking tomorrow already planned it once"
+
+    def evening():
+        with app.app_context():
+            return tasks.plan_evening_before()
+
+    clock.set(local(NOW.date(), "17:59"))
+    assert evening() == 0
+    clock.set(local(NOW.date(), "18:00"))
+    assert evening() == 1
+    assert pending(app) == [(early.dealer.id, tomorrow, ["evening"])]
+    assert evening() == 0, "safe to run twice"
+    clock.set(local(NOW.date(), "18:05"))
+    run_planner(app)
+    assert evening() == 0, "tomorrow was planned this evening"
+    clock.set(local(NOW.date(), "20:01"))
+    assert evening() == 1
+    assert pending(app) == [(late.dealer.id, tomorrow, ["evening"])]
+    assert idle.dealer.id not in {d for d, _, _ in pending(app)}
