@@ -143,9 +143,10 @@ def register_pages(app: Flask) -> None:
     # Importing a pages module registers its routes on the domain's page blueprint.
     from app.auth import web
     from app.dispatch import pages as dispatch_pages
+    from app.sla import pages as sla_pages
 
     app.permanent_session_lifetime = timedelta(days=app.config["SESSION_DAYS"])
-    for module in (web, dispatch_pages):
+    for module in (web, dispatch_pages, sla_pages):
         app.register_blueprint(module.bp)
 
 
@@ -249,12 +250,13 @@ def _not_text(value: Any, path: str = "") -> list[str]:
 
 
 def register_commands(app: Flask) -> None:
-    from app.auth.cli import apikey_cli, installer_cli
+    from app.auth.cli import apikey_cli, installer_cli, user_cli
     from app.demo.cli import demo_cli
     from app.scheduler import scheduler_cli
     from app.sla.cli import sla_cli
 
     app.cli.add_command(apikey_cli)
+    app.cli.add_command(user_cli)
     app.cli.add_command(installer_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(scheduler_cli)

@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
-from app.auth.models import ApiKey, DeviceToken, InstallerCode, InstallerInvite
+from app.auth.models import ApiKey, DeviceToken, InstallerCode, InstallerInvite, User
 from app.dispatch.models import DayPlan, PlanLock, PlanRequest, PlanRoute, PlanStop
 from app.field.models import Attachment
 from app.jobs.models import IdempotencyRecord, Job, JobEvent
@@ -51,4 +51,5 @@ __all__ = [
     "SlaRegion",
     "SmsOptOut",
     "SmsTemplate",
+    "User",
 ]

@@ -378,3 +378,27 @@ def texted_code(app: Flask, phone: str) -> str:
     found = re.search(r"\b(\d{6})\b", body)
     assert found, body
     return found.group(1)
+
+
+def user(app: Flask, role: str, *, password: str = "correct horse battery", **owner: Any) -> Any:
+    """A person who signs in to the web pages."""
+    from app.auth.users import create_user
+
+    n = next(_seq)
+    with app.app_context(), transaction():
+        return create_user(
+            email=f"user{n}@example.com",
+            name=f"User {n}",
+            password=password,
+            role=Role(role),
+            **owner,
+        )
+
+
+def web_login(client: Any, email: str, password: str = "correct horse battery") -> Any:
+    """Sign a test client in through the login form (with its CSRF token)."""
+    import re
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    return client.post("/login", data={"csrf": token, "email": email, "password": password})

@@ -42,6 +42,7 @@ def seeded(app):
             "block_id": block.id,
             "policy_id": 1,
             "day": "2026-12-02",
+            "user_id": 1,
             "template_key": "nudge",
             "locale": "en",
         },
@@ -75,6 +76,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/jobs": "phone, time zone, lat and lon together, a geocodable address",
     "PATCH /api/v1/jobs/{job_id}": "phone, lat and lon together, a geocodable address",
     "POST /api/v1/api-keys": "brand_id/dealer_id are required or forbidden by the role",
+    "POST /api/v1/users": "brand_id/dealer_id by role; the e-mail must be new",
     "POST /api/v1/dealers/{dealer_id}/blocks": "a block ends after it starts, within 31 days",
     "PUT /api/v1/brands/{brand_id}/sms-templates/{template_key}/{locale}": (
         "the key must be a brand template; placeholders must be known and well formed"

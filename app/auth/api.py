@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import current_app
 
-from app.auth import blp, field_blp
+from app.auth import blp, field_blp, users
 from app.auth import devices as installer_auth
 from app.auth.decorators import current_principal, require_role
 from app.auth.enums import Role
@@ -22,6 +22,8 @@ from app.auth.schemas import (
     InviteSchema,
     MeSchema,
     SignInSchema,
+    UserCreateSchema,
+    UserSchema,
 )
 from app.auth.service import create_api_key, list_api_keys, revoke_api_key
 from app.db import transaction
@@ -177,3 +179,30 @@ def me() -> Any:
     """Who is signed in on this phone."""
     device, installer, dealer = installer_auth.whoami(current_principal())
     return {"installer": _profile(installer, dealer), "device": device}
+
+
+@blp.route("/users", methods=["POST"])
+@require_role(Role.ADMIN)
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+def create_user(args: dict[str, Any]) -> Any:
+    """Add a person who signs in to the web pages (dashboard, day plans) with a password."""
+    with transaction():
+        return users.create_user(**args)
+
+
+@blp.route("/users", methods=["GET"])
+@require_role(Role.ADMIN)
+@blp.response(200, UserSchema(many=True))
+def list_users() -> Any:
+    """List the people who can sign in."""
+    return users.list_users()
+
+
+@blp.route("/users/<int:user_id>/deactivate", methods=["POST"])
+@require_role(Role.ADMIN)
+@blp.response(200, UserSchema)
+def deactivate_user(user_id: int) -> Any:
+    """Stop a person signing in (their open sessions end too)."""
+    with transaction():
+        return users.deactivate_user(user_id)

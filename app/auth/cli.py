@@ -90,3 +90,34 @@ def signout(phone: str) -> None:
     with transaction():
         count = revoke_all_devices(_installer_by_phone(phone))
     click.echo(f"signed out {count} device(s)")
+
+
+user_cli = AppGroup("user", help="People who sign in to the web pages.")
+
+
+@user_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([str(r) for r in API_KEY_ROLES]), required=True)
+@click.option("--brand", "brand_id", type=ID, help="Their brand (role brand)")
+@click.option("--dealer", "dealer_id", type=ID, help="Their dealer (role dealer)")
+@click.password_option(help="At least 10 characters (asked for when not given)")
+def create_user_command(
+    email: str, name: str, role: str, brand_id: int | None, dealer_id: int | None, password: str
+) -> None:
+    """Add a person who signs in with an e-mail and password."""
+    from app.auth.users import create_user
+
+    try:
+        with transaction():
+            user = create_user(
+                email=email,
+                name=name,
+                password=password,
+                role=Role(role),
+                brand_id=brand_id,
+                dealer_id=dealer_id,
+            )
+    except AppError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"user {user.id} {user.email} ({user.role})")

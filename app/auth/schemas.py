@@ -136,3 +136,28 @@ class InviteSchema(ma.Schema):
     sent_to = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
     expires_at = ma.fields.DateTime(required=True)
+
+
+class UserCreateSchema(ma.Schema):
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=10, max=200)
+    )
+    role = ma.fields.String(
+        required=True, validate=ma.validate.OneOf([str(r) for r in API_KEY_ROLES])
+    )
+    brand_id = Id(load_default=None, allow_none=True)
+    dealer_id = Id(load_default=None, allow_none=True)
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    email = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    role = ma.fields.String(required=True)
+    brand_id = ma.fields.Integer(allow_none=True)
+    dealer_id = ma.fields.Integer(allow_none=True)
+    active = ma.fields.Boolean(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    last_login_at = ma.fields.DateTime(allow_none=True)

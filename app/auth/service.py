@@ -42,6 +42,8 @@ class Principal:
     brand_id: int | None = None
     dealer_id: int | None = None
     installer_id: int | None = None
+    # What kind of credential credential_id names: an API key, a device token, a person.
+    credential_kind: str = "key"
 
     @property
     def actor(self) -> Actor:
@@ -51,7 +53,8 @@ class Principal:
             Role.DEALER: self.dealer_id,
             Role.INSTALLER: self.installer_id,
         }.get(self.role)
-        credential = f"{'device' if self.role is Role.INSTALLER else 'key'}:{self.credential_id}"
+        kind = "device" if self.role is Role.INSTALLER else self.credential_kind
+        credential = f"{kind}:{self.credential_id}"
         return Actor(str(self.role), f"{owner}/{credential}" if owner is not None else credential)
 
 

@@ -51,6 +51,21 @@ def _api_key_principal(key_id: int) -> Principal | None:
     )
 
 
+@session_loader("user")
+def _user_principal(user_id: int) -> Principal | None:
+    from app.auth.models import User
+    from app.auth.users import principal_of
+
+    user = db.session.get(User, user_id)
+    return principal_of(user) if user is not None and user.active else None
+
+
+def home_for(principal: Principal) -> str:
+    """Where a signed-in person starts: brands and admins on the SLA dashboard, dealers on
+    their day plans."""
+    return url_for("dispatch_pages.index") if principal.role is Role.DEALER else "/sla/"
+
+
 def sign_in(kind: str, ident: int) -> None:
     """Start a fresh session for a credential (a new session, so no fixation)."""
     session.clear()
@@ -142,24 +157,44 @@ def _page_context() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "signed_in": web_principal}
 
 
+@bp.route("/login", methods=["GET", "POST"])
 @bp.route("/dispatch/login", methods=["GET", "POST"])
 @limiter.limit("10/minute", methods=["POST"])
 def login() -> Response:
-    """Sign in by pasting an API key once; the session remembers which key it was."""
-    target = _safe_next(request.values.get("next")) or url_for("dispatch_pages.index")
+    """Sign in with an e-mail and password, or by pasting an API key once."""
+    from app.auth.users import authenticate_user, principal_of
+    from app.db import transaction
+
+    target = _safe_next(request.values.get("next"))
+    key_first = request.path.startswith("/dispatch/")  # dispatchers mostly sign in with a key
     if request.method == "GET":
-        return _page("auth/login.html", next=target)
+        return _page("auth/login.html", next=target or "", key_first=key_first)
     check_csrf()
+    email = request.form.get("email", "").strip()
     raw = request.form.get("api_key", "").strip()
-    try:
-        principal = authenticate_api_key(raw) if raw else None
-    except Unauthorized:
-        principal = None
+    principal: Principal | None = None
+    kind = "api_key"
+    if email:
+        with transaction():
+            user = authenticate_user(email, request.form.get("password", ""))
+            if user is not None:
+                principal, kind = principal_of(user), "user"
+    elif raw:
+        try:
+            principal = authenticate_api_key(raw)
+        except Unauthorized:
+            principal = None
     if principal is None:
-        error = "That key is unknown or revoked." if raw else "Paste your API key."
-        return _page("auth/login.html", 401, next=target, error=error)
-    sign_in("api_key", principal.credential_id)
-    return redirect(target)  # type: ignore[return-value]
+        error = (
+            "That e-mail and password do not match." if email else "That key is unknown or revoked."
+        )
+        if not email and not raw:
+            error = "Enter your e-mail and password, or paste an API key."
+        return _page(
+            "auth/login.html", 401, next=target or "", error=error, email=email, key_first=bool(raw)
+        )
+    sign_in(kind, principal.credential_id)
+    return redirect(target or home_for(principal))  # type: ignore[return-value]
 
 
 @bp.route("/dispatch/logout", methods=["POST"])

@@ -37,6 +37,10 @@ def _seed(seed: int) -> None:
         "  sign-in codes are printed by `flask scheduler run` (SMS_BACKEND=log);\n"
         "  or `flask installer invite +8613900000001` prints a sign-in link."
     )
+    click.echo(f"web sign-in (/login), password {demo.DEMO_PASSWORD!r} (demo data only):")
+    click.echo(
+        "  admin@demo.fuwutong.cn, oakline@…, nordhaus@…, zhiyun@… (brands), dealer1@… (dealer)"
+    )
 
 
 @demo_cli.command("seed")

@@ -118,7 +118,8 @@ def seed_jobs(
                 sim.moment = now - timedelta(hours=rng.uniform(1, 240))
             else:
                 start = datetime.combine(day, time(9), zone)
-                sim.moment = min(start - timedelta(days=rng.uniform(2, 6)), now)
+                ordered = start - timedelta(days=rng.uniform(2, 6))
+                sim.moment = min(ordered, now - timedelta(hours=rng.uniform(1, 48)))
             brand_actor = Actor("brand", f"{brand.id}/demo")
             job = jobs.create_job(brand.id, _fields(rng, n, spec, streets), brand_actor)
             _deliver_due(job, sim, now)

@@ -183,6 +183,7 @@ def seed(
     _installers(rng, dealers, areas, now)
     _sla(brands, now)
     keys = demo_keys(brands, dealers)
+    _users(brands, dealers)
     create_api_key(role=Role.ADMIN, name="demo admin", raw_key=DEMO_ADMIN_KEY)
     for brand in brands:
         create_api_key(
@@ -243,6 +244,33 @@ def _sla(brands: list[Brand], now: datetime) -> None:
             },
         )
         policy.created_at = since
+
+
+DEMO_PASSWORD = "demo-password"  # demo data only, documented in the README
+
+
+def _users(brands: list[Brand], dealers: list[Dealer]) -> None:
+    """People who sign in to the dashboard and the day plans (demo data only)."""
+    from app.auth.users import create_user
+
+    create_user(
+        email="admin@demo.fuwutong.cn", name="平台管理员", password=DEMO_PASSWORD, role=Role.ADMIN
+    )
+    for brand in brands:
+        create_user(
+            email=f"{brand.code}@demo.fuwutong.cn",
+            name=f"{brand.name} 运营",
+            password=DEMO_PASSWORD,
+            role=Role.BRAND,
+            brand_id=brand.id,
+        )
+    create_user(
+        email="dealer1@demo.fuwutong.cn",
+        name=f"{dealers[0].name} 调度",
+        password=DEMO_PASSWORD,
+        role=Role.DEALER,
+        dealer_id=dealers[0].id,
+    )
 
 
 def _dealers(rng: random.Random) -> tuple[list[Dealer], dict[int, Polygon]]:

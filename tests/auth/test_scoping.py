@@ -80,6 +80,9 @@ ENDPOINTS = [
     ("GET", "/api/v1/dealers/{dealer}/plans/{day}", {ADMIN, DEALER}),
     ("PUT", "/api/v1/jobs/{job}/plan-lock", {ADMIN, DEALER}),
     ("DELETE", "/api/v1/jobs/{job}/plan-lock", {ADMIN, DEALER}),
+    ("POST", "/api/v1/users", {ADMIN}),
+    ("GET", "/api/v1/users", {ADMIN}),
+    ("POST", "/api/v1/users/{user}/deactivate", {ADMIN}),
     ("POST", "/api/v1/api-keys", {ADMIN}),
     ("GET", "/api/v1/api-keys", {ADMIN}),
     ("POST", "/api/v1/api-keys/{key}/revoke", {ADMIN}),
@@ -107,6 +110,7 @@ def test_the_table_lists_every_endpoint(app):
             "policy",
             "device",
             "attachment",
+            "user",
         ):
             path = path.replace(f"{{{name}}}", f"{{{name}_id}}")
         listed.add((method, path))
@@ -157,6 +161,7 @@ def _path(template, world):
         device=1,
         attachment=1,
         day="2026-12-02",
+        user=1,
         template_key="nudge",
         locale="en",
     )
@@ -195,6 +200,7 @@ def _any_ids(template):
         device=1,
         attachment=1,
         day="2026-12-02",
+        user=1,
         template_key="nudge",
         locale="en",
     )

@@ -64,7 +64,7 @@ def test_day_page_at_phone_and_desktop_size(live_server, planned_day, browser):
         if name == "phone":
             page.screenshot(path=str(ARTIFACTS / "dispatch-login-phone.png"))
         page.fill("#api_key", planned_day.dealer_key)
-        page.click("button[type=submit]")
+        page.click("details button[type=submit]")
         page.wait_for_url(live_server + page_path)
         assert page.locator(".map svg circle").count() == 12
         assert page.locator(".map svg polyline").count() == 3
@@ -103,7 +103,7 @@ def test_today_with_work_done_and_under_way(app, client, as_key, clock, live_ser
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.goto(f"{live_server}/dispatch/login")
     page.fill("#api_key", metro.dealer_key)
-    page.click("button[type=submit]")
+    page.click("details button[type=submit]")
     page.goto(f"{live_server}/dispatch/{metro.dealer.id}/{DAY}")
     assert page.locator("text=completed").count() >= 1
     assert page.locator("text=in_progress").count() >= 1
