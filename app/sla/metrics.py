@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Integer,
     Interval,
     Select,
+    String,
     and_,
     case,
     cast,
@@ -45,7 +48,8 @@ def _dialect() -> str:
 def seconds_between(start: Any, end: Any) -> ColumnElement[float]:
     """end − start in seconds, on PostgreSQL and SQLite."""
     if _dialect() == "postgresql":
-        return cast(func.extract("epoch", end - start), Float)
+        # date_part gives double precision; extract() gives numeric, which is far slower.
+        return cast(func.date_part("epoch", end - start), Float)
     return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
 
 
@@ -191,11 +195,19 @@ def _per_job(filters: Filters, now: datetime) -> Any:
     return facts(filters).with_only_columns(*columns).subquery("per_job")
 
 
-def _cells(j: Any, *, durations: bool) -> list[dict[str, Any]]:
+def _joined_minutes(hours: Any) -> ColumnElement[str]:
+    """A cell's durations as one comma-joined text of whole minutes (cheap to send and parse)."""
+    minutes = cast(func.round(hours * 60), Integer)
+    if _dialect() == "postgresql":
+        return func.string_agg(cast(minutes, String), ",")
+    return func.group_concat(minutes, ",")
+
+
+def _cells(j: Any) -> list[dict[str, Any]]:
     """Sums per (week, dealer, category, region): small, and every report rolls up from it.
 
-    With `durations` (PostgreSQL) each cell also brings its durations as arrays, so the
-    medians of any roll-up come from this same single pass over the jobs.
+    Each cell also brings its durations, so the medians of any roll-up come from this same
+    single pass over the jobs.
     """
     keys = [j.c[d] for d in DIMENSIONS]
     sums: list[Any] = [func.count().label("jobs")]
@@ -204,49 +216,27 @@ def _cells(j: Any, *, durations: bool) -> list[dict[str, Any]]:
         code = j.c[f"s_{sla}"]
         sums.append(func.sum(_flag(code == CODES["breached"])).label(f"{sla}_breached"))
         sums.append(func.sum(_flag(code == CODES["at_risk"])).label(f"{sla}_at_risk"))
-    if durations:
-        for name in MEDIANS:
-            hours = j.c[f"h_{name}"]
-            sums.append(func.array_agg(hours).filter(hours.is_not(None)).label(f"h_{name}"))
+    for name in MEDIANS:
+        sums.append(_joined_minutes(j.c[f"h_{name}"]).label(f"h_{name}"))
     stmt = select(*keys, *sums).group_by(*keys)
     return [dict(row._mapping) for row in db.session.execute(stmt)]
 
 
-def _durations(j: Any, cells: list[dict[str, Any]]) -> dict[tuple[str, Any, str], list[float]]:
-    """Every duration by (dimension, key, measure): from the cells' arrays, or (SQLite, which
-    has no arrays) from one narrow read of the jobs."""
-    values: dict[tuple[str, Any, str], list[float]] = {}
-
-    def add(keys: Any, name: str, hours: list[float]) -> None:
-        values.setdefault(("total", None, name), []).extend(hours)
-        for d in DIMENSIONS:
-            values.setdefault((d, keys[d], name), []).extend(hours)
-
-    if cells and "h_schedule" in cells[0]:
-        for cell in cells:
-            for name in MEDIANS:
-                add(cell, name, [float(h) for h in cell[f"h_{name}"] or ()])
-        return values
-    narrow = select(*(j.c[d] for d in DIMENSIONS), j.c.h_schedule, j.c.h_complete)
-    for row in db.session.execute(narrow):
-        keys = row._mapping
+def _medians(cells: list[dict[str, Any]]) -> dict[str, dict[Any, dict[str, float]]]:
+    """The median of each duration (hours, to the minute) per dimension and key."""
+    parts: dict[tuple[str, Any, str], list[np.ndarray]] = {}
+    for cell in cells:
         for name in MEDIANS:
-            if keys[f"h_{name}"] is not None:
-                add(keys, name, [float(keys[f"h_{name}"])])
-    return values
-
-
-def _medians(j: Any, cells: list[dict[str, Any]]) -> dict[str, dict[Any, dict[str, float]]]:
-    """The median of each duration per dimension and key."""
+            text_ = cell[f"h_{name}"]
+            if not text_:
+                continue
+            minutes = np.array(text_.split(","), dtype=np.int64)
+            parts.setdefault(("total", None, name), []).append(minutes)
+            for d in DIMENSIONS:
+                parts.setdefault((d, cell[d], name), []).append(minutes)
     found: dict[str, dict[Any, dict[str, float]]] = {"total": {}, **{d: {} for d in DIMENSIONS}}
-    for (dimension, key, name), numbers in _durations(j, cells).items():
-        if not numbers:
-            continue
-        numbers.sort()
-        middle = len(numbers) // 2
-        odd = len(numbers) % 2
-        median = numbers[middle] if odd else (numbers[middle - 1] + numbers[middle]) / 2
-        found[dimension].setdefault(key, {})[name] = median
+    for (dimension, key, name), arrays in parts.items():
+        found[dimension].setdefault(key, {})[name] = float(np.median(np.concatenate(arrays))) / 60
     return found
 
 
@@ -266,8 +256,8 @@ def summary_rows(filters: Filters, now: datetime) -> dict[str, list[dict[str, An
     """Totals and rows per week, dealer, category and region: one grouped pass over the jobs
     to cells of (week, dealer, category, region) sums, rolled up here."""
     j = _per_job(filters, now)
-    cells = _cells(j, durations=_dialect() == "postgresql")
-    medians = _medians(j, cells)
+    cells = _cells(j)
+    medians = _medians(cells)
     measures = [*COUNTS, *(f"{sla}_{state}" for sla in SLAS for state in ("breached", "at_risk"))]
     rolled: dict[str, dict[Any, dict[str, int]]] = {"total": {}, **{d: {} for d in DIMENSIONS}}
     for cell in cells:
