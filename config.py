@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,22 @@ def _json(name: str, default: Any) -> Any:
     return json.loads(raw) if raw else default
 
 
+def _secret_key() -> str:
+    """SECRET_KEY, or a random key kept in the instance folder (never a published default)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class Config:
     """Settings for a running deployment; every value can be set by an environment variable."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-secret-change-me")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fuwutong.db'}"
     )

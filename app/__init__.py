@@ -22,6 +22,7 @@ from config import BASE_DIR, INSTANCE_DIR, Config
 
 JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
 JSON_API_PREFIXES = ("/api/v1/", "/api/field/")
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 # Endpoints that take multipart/form-data (photo and signature uploads) instead of JSON.
 MULTIPART_ENDPOINTS = frozenset({"field.upload_attachment"})
 
@@ -153,8 +154,10 @@ def register_pages(app: Flask) -> None:
 def register_request_checks(app: Flask) -> None:
     @app.before_request
     def _json_only() -> Response | None:
-        if request.method not in JSON_BODY_METHODS or not request.path.startswith(
-            JSON_API_PREFIXES
+        if (
+            request.method not in JSON_BODY_METHODS
+            or not request.path.startswith(JSON_API_PREFIXES)
+            or request.routing_exception is not None  # 404/405 answer before the body does
         ):
             return None
         has_body = bool(request.content_length) or "chunked" in request.headers.get(
@@ -177,11 +180,12 @@ def register_request_checks(app: Flask) -> None:
     def _text_only() -> Response | None:
         # PostgreSQL cannot store NUL characters (SQLite would keep them silently) and no
         # database can store unpaired surrogates: refuse them here, for every field at once.
-        if not request.path.startswith("/api/v1/"):
-            return None
+        # Every path: the API, the field API, and the pages' forms.
         bad = [name for name, value in request.args.items(multi=True) if not _is_text(value)]
         if request.method in JSON_BODY_METHODS and request.is_json:
             bad += _not_text(request.get_json(silent=True))
+        elif request.method in JSON_BODY_METHODS and request.mimetype in FORM_TYPES:
+            bad += [name for name, value in request.form.items(multi=True) if not _is_text(value)]
         if not bad:
             return None
         return error_response(

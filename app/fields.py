@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -123,3 +124,18 @@ def Latitude(**kwargs: Any) -> ma.fields.Float:
 def Longitude(**kwargs: Any) -> ma.fields.Float:
     """Longitude in degrees, WGS84."""
     return ma.fields.Float(validate=ma.validate.Range(min=-180, max=180), allow_nan=False, **kwargs)
+
+
+YEARS = "^(19[7-9][0-9]|20[0-9][0-9])-"  # 1970–2099, stated in the OpenAPI document
+
+
+def _in_years(value: datetime) -> None:
+    if not 1970 <= value.year <= 2099:
+        raise ma.ValidationError("Out of range (years 1970–2099).")
+
+
+def Instant(**kwargs: Any) -> ma.fields.AwareDateTime:
+    """An aware ISO 8601 date-time in the years 1970–2099 as written (no overflow near year 1
+    or 9999 when converted to UTC or moved by a few days)."""
+    metadata = {"pattern": YEARS, **kwargs.pop("metadata", {})}
+    return ma.fields.AwareDateTime(validate=_in_years, metadata=metadata, **kwargs)

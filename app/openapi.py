@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, UnprocessableEntity
 from werkzeug.routing import BaseConverter
 
 from app.errors import http_exception_response
+from app.fields import YEARS
 
 
 class ErrorDetailSchema(ma.Schema):
@@ -51,11 +52,15 @@ class DateConverter(BaseConverter):
 
     def to_python(self, value: str) -> date:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            if not 1970 <= day.year <= 2099:  # far years overflow date arithmetic
+                raise ValueError(value)
+            return day
         except ValueError as error:
             # Not werkzeug's ValidationError: with it a rule's sibling methods answer 405.
             refused = UnprocessableEntity()
-            messages = {"path": {"day": [f"{value} is not a calendar day."]}}
+            message = f"{value} is not a calendar day in the years 1970–2099."
+            messages = {"path": {"day": [message]}}
             refused.data = {"messages": messages}  # type: ignore[attr-defined]
             raise refused from error
 
@@ -65,4 +70,4 @@ class DateConverter(BaseConverter):
 
 def date_parameter(_: BaseConverter) -> dict[str, str]:
     """Document a `<date:...>` path parameter."""
-    return {"type": "string", "format": "date"}
+    return {"type": "string", "format": "date", "pattern": YEARS}

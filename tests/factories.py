@@ -358,6 +358,29 @@ def image(fmt: str = "PNG", size: tuple[int, int] = (8, 8), color: Any = (200, 3
     return out.getvalue()
 
 
+def attachment(app: Flask, job_: Job, installer_: Installer) -> Any:
+    """A stored photo on a job, as if its installer had uploaded it during the visit."""
+    from app.field import uploads
+    from app.field.models import Attachment
+
+    data = image()
+    with app.app_context(), transaction():
+        inspected = uploads.inspect_image(data, "image/png")
+        uploads.store(data, inspected)
+        row = Attachment(
+            job_id=job_.id,
+            kind="photo",
+            sha256=inspected.sha256,
+            content_type=inspected.content_type,
+            size=inspected.size,
+            width=inspected.width,
+            height=inspected.height,
+            installer_id=installer_.id,
+        )
+        db.session.add(row)
+    return row
+
+
 def texted_code(app: Flask, phone: str) -> str:
     """The sign-in code most recently texted to a phone (read from the SMS outbox)."""
     import re

@@ -188,3 +188,10 @@ def test_an_unexpected_exception_is_500_in_the_same_shape(failing_app, caplog):
     }
     assert "secret internals" not in response.get_data(as_text=True)
     assert "secret internals" in caplog.text
+
+
+def test_an_undeclared_method_is_405_whatever_the_body(admin):
+    response = admin.put("/api/v1/brands", data=b"x", headers={"Content-Type": "text/plain"})
+    _shape(response, 405, "method_not_allowed")
+    missing = admin.post("/api/v1/nowhere", data=b"x", headers={"Content-Type": "text/plain"})
+    _shape(missing, 404, "not_found")

@@ -142,7 +142,9 @@ def feedback(token: str) -> Response:
     try:
         with transaction():
             consumer.leave_feedback(
-                job, int(rating) if rating.isdigit() else 0, request.form.get("comment", "")
+                job,
+                int(rating) if rating.isascii() and rating.isdigit() and len(rating) < 3 else 0,
+                request.form.get("comment", ""),
             )
     except AppError as error:
         db.session.rollback()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 
 from sqlalchemy import select
@@ -76,9 +76,7 @@ def booking_page(job: Job, locale: str) -> BookingPage:
         if booking is not None:
             page.state = "booked"
             page.booked_label = _label(booking.window_start, booking.window_end, job, locale)
-            page.can_change = utcnow() < booking.window_start - timedelta(
-                hours=dealer.change_cutoff_hours
-            )
+            page.can_change = utcnow() < scheduling.change_cutoff(booking, dealer)
         if booking is None or page.can_change:
             page.days = _days(job, locale)
     return page

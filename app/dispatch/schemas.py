@@ -2,6 +2,8 @@
 
 import marshmallow as ma
 
+from app.fields import Id
+
 
 class CandidateSchema(ma.Schema):
     dealer_id = ma.fields.Integer(required=True)
@@ -31,7 +33,7 @@ class MatchSchema(ma.Schema):
 
 
 class AssignInputSchema(ma.Schema):
-    dealer_id = ma.fields.Integer(
+    dealer_id = Id(
         load_default=None,
         allow_none=True,
         strict=True,
@@ -165,7 +167,7 @@ class PlanSchema(ma.Schema):
 
 
 class PlanLockInputSchema(ma.Schema):
-    installer_id = ma.fields.Integer(required=True, strict=True)
+    installer_id = Id(required=True, strict=True)
     position = ma.fields.Integer(
         load_default=None,
         allow_none=True,

@@ -280,6 +280,7 @@ def decline(job: Job, actor: Actor, reason: str) -> Job:
     dealer_id = job.dealer_id
     jobs.record_event(job, "declined", actor, payload={"dealer_id": dealer_id, "reason": reason})
     db.session.flush()
+    job.installer_id = None  # the declining dealer's installers no longer see it
     found = match(job)
     if found.candidates:
         job.dealer_id = found.candidates[0].dealer_id

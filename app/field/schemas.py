@@ -7,11 +7,9 @@ from typing import Any
 import marshmallow as ma
 
 from app.field.enums import AttachmentKind, FailureReason, FieldAction
-from app.fields import Latitude, Longitude
+from app.fields import Id, Instant, Latitude, Longitude
 from app.jobs.schemas import ItemSchema, JobEventSchema
 
-# Ids are INTEGER columns: a larger number names no row (and PostgreSQL refuses to compare it).
-MAX_ID = 2**31 - 1
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
@@ -124,7 +122,7 @@ class FieldEventSchema(ma.Schema):
         required=True, metadata={"description": "Made by the phone; the same id applies once"}
     )
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(list(FieldAction)))
-    client_time = ma.fields.AwareDateTime(
+    client_time = Instant(
         required=True, metadata={"description": "The phone's clock when it happened"}
     )
     position = ma.fields.Nested(PositionSchema, load_default=None, allow_none=True)
@@ -167,9 +165,7 @@ class FieldEventSchema(ma.Schema):
 
 
 class SyncEventSchema(FieldEventSchema):
-    job_id = ma.fields.Integer(
-        required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_ID)
-    )
+    job_id = Id(required=True, strict=True)
 
 
 class SyncSchema(ma.Schema):

@@ -104,4 +104,5 @@ def cancel_job(args: dict[str, Any], job_id: int) -> Any:
 @blp.response(200, JobEventSchema(many=True))
 def list_events(job_id: int) -> Any:
     """Read a job's audit log, oldest first."""
-    return jobs.job_events(jobs.get_job(current_principal(), job_id))
+    principal = current_principal()
+    return jobs.events_for(principal, jobs.get_job(principal, job_id))

@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Id, Latitude, Longitude, Phone, Skills, TimeZone, distinct
+from app.fields import Id, Instant, Latitude, Longitude, Phone, Skills, TimeZone, distinct
 from app.jobs.enums import JobKind, JobStatus, Locale
 from app.network.enums import Category
 
@@ -106,12 +106,8 @@ class JobListArgsSchema(ma.Schema):
     brand_id = Id()
     dealer_id = Id()
     installer_id = Id()
-    created_from = ma.fields.AwareDateTime(
-        metadata={"description": "Inclusive, ISO 8601 with offset"}
-    )
-    created_to = ma.fields.AwareDateTime(
-        metadata={"description": "Exclusive, ISO 8601 with offset"}
-    )
+    created_from = Instant(metadata={"description": "Inclusive, ISO 8601 with offset"})
+    created_to = Instant(metadata={"description": "Exclusive, ISO 8601 with offset"})
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 

@@ -242,3 +242,35 @@ def job_events(job: Job) -> list[JobEvent]:
     return list(
         db.session.scalars(select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id))
     )
+
+
+# What dealers and installers may not read in a job's log: other dealers' ranking figures,
+# and another dealer's reasons for declining.
+_BRAND_ONLY_KEYS = frozenset({"candidates"})
+_DEALER_PRIVATE = frozenset({"declined", "reassigned"})
+
+
+def events_for(principal: Principal, job: Job) -> list[dict[str, Any]]:
+    """The job's audit log as this principal may read it (brands and admins see everything)."""
+    from app.auth.enums import Role
+
+    shown = []
+    for event in job_events(job):
+        payload = dict(event.payload or {})
+        if principal.role not in (Role.ADMIN, Role.BRAND):
+            payload = {k: v for k, v in payload.items() if k not in _BRAND_ONLY_KEYS}
+            own = (
+                principal.dealer_id is not None and payload.get("dealer_id") == principal.dealer_id
+            )
+            if event.type in _DEALER_PRIVATE and not own:
+                payload = {}
+        shown.append(
+            {column: getattr(event, column) for column in _EVENT_COLUMNS} | {"payload": payload}
+        )
+    return shown
+
+
+_EVENT_COLUMNS = (
+    "id", "job_id", "type", "from_status", "to_status", "actor_role", "actor_id",
+    "occurred_at", "client_time", "client_event_id",
+)  # fmt: skip

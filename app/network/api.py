@@ -116,8 +116,9 @@ def get_dealer(dealer_id: int) -> Any:
 @blp.response(200, DealerSchema)
 def update_dealer(args: dict[str, Any], dealer_id: int) -> Any:
     """Change a dealer's settings."""
+    principal = current_principal()
     with transaction():
-        return network.update_dealer(_dealer(dealer_id), args)
+        return network.update_dealer(_dealer(dealer_id), args, by=principal.role)
 
 
 @blp.route("/dealers/<int:dealer_id>/service-area", methods=["PUT"])

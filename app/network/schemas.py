@@ -8,7 +8,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Latitude, Longitude, Phone, Skills, TimeZone, distinct
+from app.fields import Instant, Latitude, Longitude, Phone, Skills, TimeZone, distinct
 from app.network.enums import Category
 
 CATEGORIES = [str(c) for c in Category]
@@ -236,8 +236,8 @@ class ShiftsInputSchema(ma.Schema):
 
 
 class TimeOffInputSchema(ma.Schema):
-    starts_at = ma.fields.AwareDateTime(required=True)
-    ends_at = ma.fields.AwareDateTime(required=True)
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True)
     reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
 
     @ma.validates_schema

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from app.auth.enums import Role
 from app.auth.scoping import get_visible, visible
 from app.auth.service import Principal
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.geo.geometry import parse_area, to_geojson
 from app.network.models import (
@@ -83,8 +84,18 @@ def create_dealer(**fields: Any) -> Dealer:
     return dealer
 
 
-def update_dealer(dealer: Dealer, changes: dict[str, Any]) -> Dealer:
-    """Apply allowed changes to a dealer."""
+ADMIN_ONLY_DEALER_FIELDS = frozenset({"active", "name"})
+
+
+def update_dealer(dealer: Dealer, changes: dict[str, Any], *, by: Role = Role.ADMIN) -> Dealer:
+    """Apply allowed changes to a dealer (only an admin renames or (de)activates one)."""
+    kept = sorted(ADMIN_ONLY_DEALER_FIELDS & changes.keys())
+    if by is not Role.ADMIN and kept:
+        raise Forbidden(
+            f"Only an admin may change {', '.join(kept)}.",
+            code="admin_only_field",
+            fields={name: ["admin only"] for name in kept},
+        )
     if "name" in changes:
         _ensure_unique(Dealer, "name", changes["name"], exclude_id=dealer.id)
     for field, value in changes.items():

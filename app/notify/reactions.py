@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.auth.links import link_url
+from app.errors import AppError
 from app.extensions import db
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
@@ -99,7 +100,11 @@ def invitation_choices(job: Job, context: dict[str, Any]) -> tuple[str, list[str
         return "", []
     best_per_day: dict[Any, Any] = {}
     # Offers are for the next few days: a reply should book something soon and concrete.
-    for option in windows_for_job(job, count=OFFER_DAYS):
+    try:
+        offers = windows_for_job(job, count=OFFER_DAYS)
+    except AppError:
+        return "", []  # no travel times right now: invite with the link alone
+    for option in offers:
         day = option.window.local_date
         if (
             day not in best_per_day

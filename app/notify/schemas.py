@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from app.fields import Id
 from app.notify.enums import MessageStatus
 from app.notify.templates import DEFAULTS
 
@@ -11,8 +12,8 @@ from app.notify.templates import DEFAULTS
 class PreviewInputSchema(ma.Schema):
     template = ma.fields.String(required=True, validate=ma.validate.OneOf(sorted(DEFAULTS)))
     locale = ma.fields.String(load_default="zh-CN", validate=ma.validate.OneOf(["zh-CN", "en"]))
-    brand_id = ma.fields.Integer(load_default=None, allow_none=True, strict=True)
-    job_id = ma.fields.Integer(
+    brand_id = Id(load_default=None, allow_none=True, strict=True)
+    job_id = Id(
         load_default=None,
         allow_none=True,
         strict=True,
@@ -55,7 +56,7 @@ class TemplateSchema(ma.Schema):
 
 
 class MessageListArgsSchema(ma.Schema):
-    job_id = ma.fields.Integer()
+    job_id = Id()
     status = ma.fields.String(validate=ma.validate.OneOf([str(s) for s in MessageStatus]))
     to = ma.fields.String(validate=ma.validate.Length(max=20))
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))

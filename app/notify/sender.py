@@ -18,7 +18,7 @@ from app.extensions import db
 from app.notify.backends import SendError, backend
 from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut
-from app.notify.service import advance
+from app.notify.service import advance, release_time
 
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_S, BACKOFF_CAP_S = 30, 3600
@@ -93,10 +93,20 @@ def _record_failure(message_id: int, error: SendError) -> str:
             db.session.add(SmsOptOut(phone=message.to, keyword="carrier"))
         if error.transient and message.attempts < MAX_ATTEMPTS:
             message.status = MessageStatus.PENDING
-            message.next_attempt_at = utcnow() + backoff(message.attempts)
+            retry_at = utcnow() + backoff(message.attempts)
+            if not message.urgent:  # a retry may not fall into the recipient's quiet hours
+                retry_at = release_time(retry_at, _zone_of(message))
+            message.next_attempt_at = retry_at
             return "retry"
         message.status = MessageStatus.FAILED
         return "failed"
+
+
+def _zone_of(message: OutboundMessage) -> str:
+    from app.jobs.models import Job
+
+    job = db.session.get(Job, message.job_id) if message.job_id else None
+    return job.timezone if job else current_app.config["DEFAULT_TIMEZONE"]
 
 
 def send_due(limit: int = 100) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -183,6 +184,28 @@ def check_locale(locale: str) -> None:
         raise NotFound(f"No templates in locale {locale!r}; use one of {', '.join(LOCALES)}.")
 
 
+def check_text(body: str) -> set[str]:
+    """Refuse a text that cannot be rendered: malformed braces, or a {name:spec} / {name!x}
+    (format specs could fail or blow up at send time); return the placeholders it uses."""
+    try:
+        fields = list(string.Formatter().parse(body))
+    except ValueError as error:
+        raise Unprocessable(
+            f"The template is malformed: {error}.", fields={"body": [str(error)]}
+        ) from error
+    for _, name, spec, conversion in fields:
+        if name is not None and (spec or conversion or not name.isidentifier()):
+            raise Unprocessable(
+                "Placeholders are plain names in braces, like {name}; no formats or conversions.",
+                fields={
+                    "body": [
+                        f"unsupported placeholder {{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+                    ]
+                },
+            )
+    return {name for _, name, _, _ in fields if name}
+
+
 def check_template(key: str, body: str) -> None:
     """Refuse a template text that could not be rendered for this message."""
     if key not in BRAND_TEMPLATES:
@@ -191,12 +214,7 @@ def check_template(key: str, body: str) -> None:
             f"{', '.join(sorted(BRAND_TEMPLATES))}.",
             fields={"key": ["not customisable"]},
         )
-    try:
-        used = placeholders(body)
-    except ValueError as error:
-        raise Unprocessable(
-            f"The template is malformed: {error}.", fields={"body": [str(error)]}
-        ) from error
+    used = check_text(body)
     unknown = used - allowed_placeholders(key)
     if unknown:
         raise Unprocessable(
@@ -272,6 +290,8 @@ def preview(
         raise Unprocessable(f"Unknown template {template!r}.", fields={"template": ["unknown"]})
     if body is not None and template in BRAND_TEMPLATES:
         check_template(template, body)
+    elif body is not None:
+        check_text(body)
     text = body if body is not None else template_text(template, locale, brand_id)
     rendered = render(text, context)
     parts = count_segments(rendered)

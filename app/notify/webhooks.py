@@ -61,7 +61,7 @@ def status() -> Response:
     error_code = request.form.get("ErrorCode") or None
     with transaction():
         message = None
-        if request.args.get("m", "").isdigit():
+        if request.args.get("m", "").isascii() and request.args.get("m", "").isdigit():
             message = db.session.get(OutboundMessage, int(request.args["m"]))
         if message is None and sid:
             message = db.session.scalar(

@@ -69,11 +69,18 @@ def _latest_starts(route: DayRoute, travel: Travel) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A feasible day's earliest and latest service starts, computed once for many checks."""
+    """A feasible day's slack, computed once for many insertion checks.
+
+    Plain lists (points, departures, window starts, latest starts) keep the inner loop of
+    best_insertion free of attribute lookups: it runs for every installer and window.
+    """
 
     route: DayRoute
     earliest: list[int]
     latest: list[int]
+    points: list[int]
+    departs: list[int]
+    window_starts: list[int]
 
 
 def prepare(route: DayRoute, travel: Travel) -> Prepared | None:
@@ -81,44 +88,57 @@ def prepare(route: DayRoute, travel: Travel) -> Prepared | None:
     earliest = schedule(route, travel)
     if earliest is None:
         return None
-    return Prepared(route, earliest, _latest_starts(route, travel))
+    stops = route.stops
+    return Prepared(
+        route,
+        earliest,
+        _latest_starts(route, travel),
+        [s.point for s in stops],
+        [start + s.service for start, s in zip(earliest, stops, strict=True)],
+        [s.window_start for s in stops],
+    )
 
 
 def best_insertion(
     route: DayRoute, new: Stop, travel: Travel, prepared: Prepared | None = None
 ) -> Insertion | None:
     """Find the feasible position that adds the least driving, or None if the job cannot fit."""
-    if len(route.stops) >= route.max_jobs:
+    count = len(route.stops)
+    if count >= route.max_jobs:
         return None
     if prepared is None:
         prepared = prepare(route, travel)
         if prepared is None:
             return None
-    earliest, latest = prepared.earliest, prepared.latest
-    stops = route.stops
-    best: Insertion | None = None
-    for position in range(len(stops) + 1):
+    points, departs, opens, latest = (
+        prepared.points,
+        prepared.departs,
+        prepared.window_starts,
+        prepared.latest,
+    )
+    home, point, service = route.home, new.point, new.service
+    w_start, w_end, last_start = new.window_start, new.window_end, route.shift_end - new.service
+    best_extra, best_position, best_start = -1, -1, 0
+    prev_point, prev_depart = home, route.shift_start
+    for position in range(count + 1):
         if position:
-            before = stops[position - 1]
-            prev_point, prev_depart = before.point, earliest[position - 1] + before.service
-        else:
-            prev_point, prev_depart = route.home, route.shift_start
-        start = max(new.window_start, prev_depart + travel(prev_point, new.point))
-        if start > new.window_end or start + new.service > route.shift_end:
+            prev_point, prev_depart = points[position - 1], departs[position - 1]
+        to_new = travel(prev_point, point)
+        start = prev_depart + to_new
+        start = max(start, w_start)
+        if start > w_end or start > last_start:
             continue
-        if position < len(stops):
-            following = stops[position]
-            arrival = start + new.service + travel(new.point, following.point)
-            if max(arrival, following.window_start) > latest[position]:
+        if position < count:
+            next_point = points[position]
+            arrival = start + service + travel(point, next_point)
+            arrival = max(arrival, opens[position])
+            if arrival > latest[position]:
                 continue
-            next_point = following.point
         else:
-            next_point = route.home
-        extra = (
-            travel(prev_point, new.point)
-            + travel(new.point, next_point)
-            - travel(prev_point, next_point)
-        )
-        if best is None or extra < best.extra_travel:
-            best = Insertion(position=position, extra_travel=extra, service_start=start)
-    return best
+            next_point = home
+        extra = to_new + travel(point, next_point) - travel(prev_point, next_point)
+        if best_position < 0 or extra < best_extra:
+            best_extra, best_position, best_start = extra, position, start
+    if best_position < 0:
+        return None
+    return Insertion(position=best_position, extra_travel=best_extra, service_start=best_start)

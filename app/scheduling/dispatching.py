@@ -19,6 +19,16 @@ def dispatch_day(dealer: Dealer, day: date, actor: Actor) -> list[Booking]:
     """Dispatch a dealer's scheduled jobs of a local day, installer by installer in route order."""
     # Jobs already dispatched (or further along) are left as they are: dispatching twice is
     # harmless.
+    day_jobs = (
+        select(Job.id)
+        .join(Booking, Booking.job_id == Job.id)
+        .where(Booking.dealer_id == dealer.id, Booking.local_date == day)
+    )
+    # Job rows are locked in id order, as every writer of several jobs does (the plan writer
+    # too), so two of them cannot deadlock; then they are read in route order.
+    db.session.execute(
+        select(Job.id).where(Job.id.in_(day_jobs)).order_by(Job.id).with_for_update()
+    )
     rows = db.session.execute(
         select(Booking, Job)
         .join(Job, Job.id == Booking.job_id)
@@ -28,7 +38,6 @@ def dispatch_day(dealer: Dealer, day: date, actor: Actor) -> list[Booking]:
             Job.status == JobStatus.SCHEDULED,
         )
         .order_by(Booking.installer_id, Booking.sequence, Booking.id)
-        .with_for_update(of=Job)
     ).all()
     dispatched = []
     for booking, job in rows:

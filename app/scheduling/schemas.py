@@ -7,6 +7,8 @@ from typing import Any
 
 import marshmallow as ma
 
+from app.fields import Id, Instant
+
 
 class WindowArgsSchema(ma.Schema):
     from_ = ma.fields.Date(
@@ -39,7 +41,7 @@ class WindowListSchema(ma.Schema):
 
 
 class BookingInputSchema(ma.Schema):
-    window_start = ma.fields.AwareDateTime(
+    window_start = Instant(
         required=True, metadata={"description": "A window's start as listed by /windows"}
     )
 
@@ -61,7 +63,7 @@ class BookingSchema(ma.Schema):
 
 
 class MoveInputSchema(ma.Schema):
-    installer_id = ma.fields.Integer(required=True, strict=True)
+    installer_id = Id(required=True, strict=True)
 
 
 class DayArgsSchema(ma.Schema):
@@ -82,14 +84,14 @@ class DaySchema(ma.Schema):
 
 
 class BlockInputSchema(ma.Schema):
-    installer_id = ma.fields.Integer(
+    installer_id = Id(
         load_default=None,
         allow_none=True,
         strict=True,
         metadata={"description": "Empty: the whole dealer"},
     )
-    starts_at = ma.fields.AwareDateTime(required=True)
-    ends_at = ma.fields.AwareDateTime(required=True)
+    starts_at = Instant(required=True)
+    ends_at = Instant(required=True)
     reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
 
     @ma.validates_schema

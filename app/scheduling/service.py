@@ -114,11 +114,16 @@ def _matching_window(dealer: Dealer, window_start: datetime, now: datetime) -> W
     return None
 
 
+def change_cutoff(booking: Booking, dealer: Dealer) -> datetime:
+    """The last moment a brand or consumer may still change or cancel this booking."""
+    return booking.window_start - timedelta(hours=dealer.change_cutoff_hours)
+
+
 def _check_cutoff(job: Job, dealer: Dealer, actor: Actor, now: datetime) -> None:
     booking = job.booking
     if booking is None or actor.role not in BOUND_BY_CUTOFF:
         return
-    cutoff = booking.window_start - timedelta(hours=dealer.change_cutoff_hours)
+    cutoff = change_cutoff(booking, dealer)
     if now >= cutoff:
         raise Conflict(
             f"The booking can no longer be changed: changes close {dealer.change_cutoff_hours} h "
@@ -313,11 +318,12 @@ def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
         )
     db.session.refresh(job, ["booking"])
     job.installer_id = installer.id
-    jobs.record_event(
-        job, "booking_moved", actor, payload={**_booking_payload(moved), "previous": before}
-    )
+    payload = {**_booking_payload(moved), "previous": before}
     if JobStatus(job.status) is JobStatus.DISPATCHED:
-        jobs.transition(job, JobStatus.SCHEDULED, actor, type_="rescheduled")
+        # Off the plan until it is planned again; one event says both.
+        jobs.transition(job, JobStatus.SCHEDULED, actor, type_="booking_moved", payload=payload)
+    else:
+        jobs.record_event(job, "booking_moved", actor, payload=payload)
     db.session.flush()
     return moved
 

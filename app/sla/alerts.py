@@ -61,10 +61,8 @@ def find_changes() -> int:
 
 
 def _record(brand: Brand, job: Job, fact: Any, sla: str, state: str) -> int:
-    due = (
-        getattr(fact, f"{sla}_due", None)
-        if sla not in ("arrival", "first_visit")
-        else fact.window_end
+    due = {"arrival": fact.arrival_due, "first_visit": None}.get(
+        sla, getattr(fact, f"{sla}_due", None)
     )
     payload = {
         "type": "sla.alert",
@@ -137,7 +135,8 @@ def _deliver(alert_id: int) -> str:
         claimed = db.session.execute(
             update(SlaAlert)
             .where(SlaAlert.id == alert_id, SlaAlert.status == "pending")
-            .values(status="sending", attempts=SlaAlert.attempts + 1)
+            # The claim time, so release_stuck can tell a crashed delivery from a slow one.
+            .values(status="sending", attempts=SlaAlert.attempts + 1, next_attempt_at=utcnow())
             .execution_options(synchronize_session=False)
         )
     if getattr(claimed, "rowcount", 0) != 1:
@@ -178,3 +177,19 @@ def _deliver(alert_id: int) -> str:
             return "failed"
         alert.status, alert.next_attempt_at = "pending", utcnow() + backoff(alert.attempts)
         return "retry"
+
+
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def release_stuck() -> int:
+    """Alerts left `sending` by a crashed scheduler go back to pending (a webhook may see an
+    alert twice, which its X-Fuwutong-Delivery id lets it ignore; an SMS is never resent)."""
+    with transaction():
+        result = db.session.execute(
+            update(SlaAlert)
+            .where(SlaAlert.status == "sending", SlaAlert.next_attempt_at < utcnow() - STUCK_AFTER)
+            .values(status="pending")
+            .execution_options(synchronize_session=False)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

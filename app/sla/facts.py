@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from app.sla.clock import add_business_time
 from app.sla.models import JobSla
 from app.sla.policies import calendar_of, policy_for, region_of
 
+log = logging.getLogger(__name__)
 DUES = {
     "assign_due": "assign_minutes",
     "contact_due": "contact_minutes",
@@ -43,8 +45,14 @@ def _start(job: Job, at: datetime) -> JobSla:
         calendar = calendar_of(job.brand_id) if policy.business_hours else None
         for due, target in DUES.items():
             minutes = getattr(policy, target)
-            if minutes is not None:
+            if minutes is None:
+                continue
+            try:
                 setattr(facts, due, add_business_time(at, timedelta(minutes=minutes), calendar))
+            except ValueError:
+                # A calendar too sparse for the target: the promise has no deadline rather
+                # than the order being refused.
+                log.warning("no %s for job %s: business calendar too sparse", due, job.id)
     db.session.add(facts)
     return facts
 
@@ -57,6 +65,13 @@ def _window(payload: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
     )
 
 
+def _arrival_due(facts: JobSla) -> datetime | None:
+    """Arrived on time means by the booked window's end plus the policy's tolerance."""
+    if facts.window_end is None or facts.arrival_tolerance_minutes is None:
+        return None
+    return facts.window_end + timedelta(minutes=facts.arrival_tolerance_minutes)
+
+
 def apply(facts: JobSla, job: Job, event: JobEvent, at: datetime) -> None:
     """Move a job's SLA facts on by one event."""
     kind = event.type
@@ -67,15 +82,17 @@ def apply(facts: JobSla, job: Job, event: JobEvent, at: datetime) -> None:
         facts.contacted_at = at
     elif kind in ("scheduled", "rescheduled", "booking_moved"):
         facts.scheduled_at = facts.scheduled_at or at
-        facts.window_start, facts.window_end = _window(event.payload or {})
+        start, end = _window(event.payload or {})
+        if end is not None:  # only events that name the window move it
+            facts.window_start, facts.window_end = start, end
+            if facts.arrived_at is None:
+                facts.arrival_due = _arrival_due(facts)
     elif kind in ("booking_cancelled", "returned_to_dispatch"):
         facts.window_start = facts.window_end = None
+        if facts.arrived_at is None:
+            facts.arrival_due = None
     elif kind == "on_site" and facts.arrived_at is None:
         facts.arrived_at = at
-        if facts.window_end is not None and facts.arrival_tolerance_minutes is not None:
-            facts.arrival_due = facts.window_end + timedelta(
-                minutes=facts.arrival_tolerance_minutes
-            )
     elif kind == "failed":
         facts.failed_visits += 1
         if facts.first_visit_ok is None:

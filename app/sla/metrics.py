@@ -96,8 +96,8 @@ def state(sla: str, now: datetime, *, codes: bool = False) -> ColumnElement[Any]
     if sla == "arrival":
         eta_late = and_(
             Booking.estimated_start.is_not(None),
-            f.window_end.is_not(None),
-            Booking.estimated_start > f.window_end,
+            f.arrival_due.is_not(None),
+            Booking.estimated_start > f.arrival_due,
         )
         return cases(
             (f.arrival_tolerance_minutes.is_(None), "n/a"),
@@ -105,7 +105,7 @@ def state(sla: str, now: datetime, *, codes: bool = False) -> ColumnElement[Any]
             (and_(f.arrived_at.is_not(None), f.arrived_at <= f.arrival_due), "met"),
             (f.arrived_at.is_not(None), "breached"),
             (cancelled, "n/a"),
-            (and_(f.window_end.is_not(None), at(now) > f.window_end), "breached"),
+            (and_(f.arrival_due.is_not(None), at(now) > f.arrival_due), "breached"),
             (eta_late, "at_risk"),
             else_="ok",
         )
@@ -324,7 +324,7 @@ def job_clocks(job_id: int, now: datetime) -> list[dict[str, Any]]:
         target = getattr(policy, f"{sla}_minutes", None) if policy else None
         if sla == "arrival":
             due, kept, target = (
-                fact.arrival_due or fact.window_end,
+                fact.arrival_due,
                 fact.arrived_at,
                 fact.arrival_tolerance_minutes,
             )

@@ -41,14 +41,15 @@ def _zone() -> ZoneInfo:
 
 def _day(name: str) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    return day if 1970 <= day.year < 2100 else None
 
 
 def _int(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 def filters_from_query(now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -147,7 +148,7 @@ def job(job_id: int, principal: Principal) -> Response:
         job=row,
         dealer=dealer,
         clocks=job_clocks(row.id, utcnow()),
-        events=jobs.job_events(row),
+        events=jobs.events_for(principal, row),
         zone=ZoneInfo(row.timezone),
     )
 

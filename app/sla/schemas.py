@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Id, TimeZone
+from app.fields import Id, Instant, TimeZone
 from app.network.enums import Category
 
 _minutes = ma.validate.Range(min=1, max=60 * 24 * 90)
@@ -90,12 +91,18 @@ _HHMM = ma.validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="Use HH:MM 
 
 
 def _hours(value: dict[str, Any]) -> None:
+    if not any(value.values()):
+        raise ma.ValidationError("Give at least one working period.")
     for day, periods in value.items():
         if day not in {"1", "2", "3", "4", "5", "6", "7"}:
             raise ma.ValidationError(f"{day!r} is not an ISO weekday (1 = Monday … 7 = Sunday).")
-        for period in periods:
+        ordered = sorted(periods)
+        for period in ordered:
             if period[1] <= period[0]:
                 raise ma.ValidationError(f"{period[0]}–{period[1]} must end after it starts.")
+        for (_, end), (start, _) in itertools.pairwise(ordered):
+            if start < end:
+                raise ma.ValidationError(f"Periods on weekday {day} overlap.")
 
 
 class CalendarSchema(ma.Schema):
@@ -125,12 +132,10 @@ class CalendarOutSchema(ma.Schema):
 
 
 class SummaryArgsSchema(ma.Schema):
-    created_from = ma.fields.AwareDateTime(
+    created_from = Instant(
         metadata={"description": "Jobs created from (inclusive); default 90 days ago"}
     )
-    created_to = ma.fields.AwareDateTime(
-        metadata={"description": "Jobs created before (exclusive); default now"}
-    )
+    created_to = Instant(metadata={"description": "Jobs created before (exclusive); default now"})
     category = ma.fields.String(validate=ma.validate.OneOf([str(c) for c in Category]))
     dealer_id = Id()
     region_id = Id()

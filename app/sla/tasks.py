@@ -9,5 +9,6 @@ def alert_changes() -> int:
 
 
 def deliver_alerts() -> dict[str, int]:
-    """Send pending alert webhooks."""
+    """Send pending alert webhooks (after releasing ones a crashed run left half-sent)."""
+    alerts.release_stuck()
     return alerts.deliver_webhooks()

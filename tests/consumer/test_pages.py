@@ -179,12 +179,17 @@ def complete(app, job_id):
             jobs.transition(row, step, Actor("installer", "t"))
 
 
-def test_feedback_once_after_completion(app, client, setup):
-    metro, job, token = setup
+def booked_feedback_link(app, client, job, token):
+    """Book a window from the consumer's link; return the job's feedback token."""
     chosen = starts(client.get(f"/b/{token}").get_data(as_text=True))[5]
     client.post(f"/b/{token}/book", data={"window_start": chosen})
     with app.app_context():
-        feedback_token = make_token(job["id"], "feedback")
+        return make_token(job["id"], "feedback")
+
+
+def test_feedback_once_after_completion(app, client, setup):
+    metro, job, token = setup
+    feedback_token = booked_feedback_link(app, client, job, token)
     assert "服务完成后才可以评价" in client.get(f"/f/{feedback_token}").get_data(as_text=True)
     complete(app, job["id"])
     with app.app_context():
@@ -207,3 +212,17 @@ def test_feedback_once_after_completion(app, client, setup):
         headers={"Authorization": f"Bearer {metro.brand_key}"},
     ).json
     assert candidates["candidates"][0]["average_rating"] == round((5 + 4.0 * 5) / 6, 2)
+
+
+def test_odd_form_input_is_refused_not_a_crash(app, client, setup):
+    _, job, token = setup
+    feedback_token = booked_feedback_link(app, client, job, token)
+    complete(app, job["id"])
+    assert client.post(f"/f/{feedback_token}", data={"rating": "²"}).status_code == 422
+    assert (
+        client.post(f"/f/{feedback_token}", data={"rating": "5", "comment": "a\x00b"}).status_code
+        == 422
+    )
+    with app.app_context():
+        assert db.session.scalars(select(Feedback)).all() == []
+    assert client.post(f"/f/{feedback_token}", data={"rating": "4"}).status_code == 200

@@ -169,3 +169,35 @@ def test_a_changed_service_area_is_seen_at_once(app, client, admin):
     assert metro.job(client)["status"] == "created"
     admin.put(f"/api/v1/dealers/{metro.dealer.id}/service-area", json=factories.square())
     assert metro.job(client)["status"] == "assigned"
+
+
+def rival_dealer(app, metro):
+    """A second dealer, authorized for the metro's brand, whose area covers the metro's."""
+    rival = factories.dealer(app, area=factories.square(km=30))
+    factories.authorize(app, metro.brand, rival)
+    factories.installer(app, rival, shifts=factories.ALL_WEEK)
+    return rival
+
+
+def test_dealers_do_not_read_rivals_figures_in_the_event_log(app, client, as_key):
+    metro = Metro(app)
+    rival_dealer(app, metro)
+    job = metro.job(client)
+    assert "candidates" in events(as_key, metro.brand_key, job["id"])[1]["payload"]
+    dealer_view = as_key(metro.dealer_key).get(f"/api/v1/jobs/{job['id']}/events").json
+    assert all("candidates" not in e["payload"] for e in dealer_view)
+
+
+def test_a_declined_job_leaves_the_installer_of_the_dealer_that_declined(app, client, as_key):
+    metro = Metro(app)
+    second = rival_dealer(app, metro)
+    job = metro.job(client)
+    from app.db import transaction
+    from app.extensions import db
+    from app.jobs.models import Job
+
+    with app.app_context(), transaction():
+        db.session.get(Job, job["id"]).installer_id = metro.installers[0].id
+    as_key(metro.dealer_key).post(f"/api/v1/jobs/{job['id']}/decline", json={"reason": "busy"})
+    moved = as_key(metro.brand_key).get(f"/api/v1/jobs/{job['id']}").json
+    assert (moved["dealer_id"], moved["installer_id"]) == (second.id, None)

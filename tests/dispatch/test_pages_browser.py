@@ -10,23 +10,10 @@ from tests.dispatch.plans import DAY, NOW, book_day, plan_now, run_planner
 from tests.factories import Metro
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STEPS = ("en_route", "on_site", "in_progress", "completed")
 HOMES = [(31.262, 121.43), (31.20, 121.52), (31.19, 121.42), (31.25, 121.51)]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from app.fields import YEARS
 from tests import factories
 from tests.dispatch.plans import DAY, NOW, book_day, plan_now
 from tests.factories import Metro
@@ -72,7 +73,9 @@ def test_bad_dates_and_versions(app, as_key, two):
     for day in ("2026-13-01", "2026-02-30"):
         for answer in (api.post(f"{base}/{day}"), api.get(f"{base}/{day}")):
             assert answer.status_code == 422, day
-            assert answer.json["error"]["fields"] == {"day": [f"{day} is not a calendar day."]}
+            assert answer.json["error"]["fields"] == {
+                "day": [f"{day} is not a calendar day in the years 1970–2099."]
+            }
     today = NOW.date()
     for day in (today - timedelta(days=1), today + timedelta(days=61)):
         refused = api.post(f"{base}/{day}")
@@ -95,7 +98,7 @@ def test_the_api_document_describes_the_plan_endpoints(client):
     day = document["paths"]["/api/v1/dealers/{dealer_id}/plans/{day}"]
     assert set(day) >= {"get", "post"}
     parameter = next(p for p in day["parameters"] if p["name"] == "day")
-    assert parameter["schema"] == {"type": "string", "format": "date"}
+    assert parameter["schema"] == {"type": "string", "format": "date", "pattern": YEARS}
     assert "202" in day["post"]["responses"]
     lock = document["paths"]["/api/v1/jobs/{job_id}/plan-lock"]
     assert set(lock) >= {"put", "delete"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,14 +20,13 @@ from app.dispatch.solver import (
     service,
     solve,
 )
-from bench.solomon import DATA_DIR, read_instance, to_problem
+from bench.solomon import read_instance, to_problem
 from tests.dispatch.checker import assert_feasible, check_plan
 
 HOUR = 3600
 DAY = (TimeWindow(8 * HOUR, 18 * HOUR),)
-needs_solomon = pytest.mark.skipif(
-    not (DATA_DIR / "C101.txt").exists(), reason="Solomon data not present"
-)
+# A copy of Solomon's C101 (public VRPTW benchmark) so the tests never depend on ../shared.
+C101 = Path(__file__).parent / "data" / "C101.txt"
 
 
 def line_durations(points: list[float], seconds_per_unit: int = 60) -> np.ndarray:
@@ -362,9 +362,8 @@ def test_bad_input_is_refused() -> None:
         job("x", 1, windows=(TimeWindow(10, 5),))
 
 
-@needs_solomon
 def test_solomon_parser_reads_c101() -> None:
-    instance = read_instance(DATA_DIR / "C101.txt")
+    instance = read_instance(C101)
     assert (instance.name, instance.vehicles, instance.capacity) == ("C101", 25, 200)
     assert len(instance.customers) == 101
     depot, first, last = instance.customers[0], instance.customers[1], instance.customers[-1]
@@ -385,9 +384,8 @@ def test_solomon_parser_reads_c101() -> None:
     assert len(problem.vehicles) == 25 and problem.vehicles[0].capacity == 200
 
 
-@needs_solomon
 def test_solomon_c101_reaches_the_best_known_distance() -> None:
-    problem = to_problem(read_instance(DATA_DIR / "C101.txt"))
+    problem = to_problem(read_instance(C101))
     plan = solve(problem, time_limit=2.0)
     assert_feasible(problem, plan)
     assert plan.unassigned == ()

@@ -137,16 +137,20 @@ def test_dealer_updates_itself(app, as_key):
     dealer = factories.dealer(app, name="Old")
     api = as_key(factories.api_key(app, "dealer", dealer=dealer))
     response = api.patch(
-        f"/api/v1/dealers/{dealer.id}",
-        json={"name": "New", "timezone": "Asia/Urumqi", "phone": None, "active": False},
+        f"/api/v1/dealers/{dealer.id}", json={"timezone": "Asia/Urumqi", "phone": None}
     )
     assert response.status_code == 200
     assert {k: response.json[k] for k in ("name", "timezone", "phone", "active")} == {
-        "name": "New",
+        "name": "Old",
         "timezone": "Asia/Urumqi",
         "phone": None,
-        "active": False,
+        "active": True,
     }
+    # Only an admin renames a dealer or switches it off (a dealer cannot undo its suspension).
+    for change in ({"active": True}, {"active": False}, {"name": "New"}):
+        refused = api.patch(f"/api/v1/dealers/{dealer.id}", json=change)
+        assert (refused.status_code, refused.json["error"]["code"]) == (403, "admin_only_field")
+    assert api.get(f"/api/v1/dealers/{dealer.id}").json["name"] == "Old"
     bad = api.patch(f"/api/v1/dealers/{dealer.id}", json={"timezone": "Mars/Base"})
     assert bad.status_code == 422
     assert bad.json["error"]["fields"] == {

@@ -99,3 +99,18 @@ def test_outbox_listing_is_scoped(app, client, clock, as_key, admin):
         .status_code
         == 403
     )
+
+
+def test_templates_with_formats_or_conversions_are_refused(app, client, clock, as_key, admin):
+    clock.set(NOW)
+    metro = Metro(app)
+    base = f"/api/v1/brands/{metro.brand.id}/sms-templates"
+    for body in ("Booked {window:%H:%M}", "Hi {name!r}", "Hi {name:>1000000000}", "{0}", "{}"):
+        refused = as_key(metro.brand_key).put(f"{base}/confirmed/en", json={"body": body})
+        assert refused.status_code == 422, body
+    assert (
+        admin.post("/api/v1/sms/preview", json={"template": "help", "body": "{"}).status_code == 422
+    )
+    # Bookings keep working for this brand: nothing unrenderable was stored.
+    job = metro.job(client)
+    assert job["status"] == "assigned"

@@ -363,3 +363,31 @@ def _serve(fake):
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def test_a_routing_server_that_is_down_answers_503_and_intake_still_works(
+    metro, app, client, as_key, monkeypatch
+):
+    monkeypatch.setitem(app.config, "OSRM_URL", "http://127.0.0.1:9/")  # nothing listens there
+    monkeypatch.setitem(app.config, "OSRM_TIMEOUT", 0.5)
+    job = metro.job(client)  # the invitation goes without offers
+    response = as_key(metro.brand_key).get(f"/api/v1/jobs/{job['id']}/windows")
+    assert (response.status_code, response.json["error"]["code"]) == (503, "travel_unavailable")
+
+
+def test_far_dates_and_huge_ids_are_refused_not_crashes(metro, client, as_key):
+    job = metro.job(client)
+    api = as_key(metro.brand_key)
+    for start in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-12:00"):
+        assert (
+            api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start}).status_code
+            == 422
+        )
+    dealer = as_key(metro.dealer_key)
+    assert (
+        dealer.post(
+            f"/api/v1/jobs/{job['id']}/booking/move", json={"installer_id": 99999999999999999999}
+        ).status_code
+        == 422
+    )
+    assert dealer.get(f"/dispatch/{metro.dealer.id}/9999-12-31").status_code in (302, 422)

@@ -216,3 +216,55 @@ def test_csv_export(world, client):
         job["external_id"],
         "breached",
     )
+
+
+def test_calendars_without_hours_or_with_overlaps_are_refused(world, admin):
+    base = f"/api/v1/brands/{world.metro.brand.id}/business-calendar"
+    for hours in ({}, {"1": []}, {"1": [["09:00", "12:00"], ["10:00", "11:00"]]}):
+        assert (
+            admin.put(base, json={"timezone": "Asia/Shanghai", "hours": hours}).status_code == 422
+        ), hours
+
+
+def test_a_sparse_calendar_leaves_a_deadline_open_instead_of_refusing_orders(world, admin):
+    base = f"/api/v1/brands/{world.metro.brand.id}"
+    admin.put(
+        f"{base}/business-calendar",
+        json={"timezone": "Asia/Shanghai", "hours": {"1": [["09:00", "10:00"]]}},
+    )
+    admin.put(
+        f"{base}/sla-policies/{world.policy['id']}",
+        json={"business_hours": True, "complete_minutes": 90 * 24 * 60},
+    )
+    job = world.job()  # 90 days of work at one hour a week is years away: no deadline
+    assert clocks(world, job["id"])["complete"]["due_at"] is None
+    assert clocks(world, job["id"])["assign"]["due_at"] is not None
+
+
+def test_arrival_counts_the_tolerance_before_it_breaches(world):
+    job = world.job()
+    booking = world.book(job["id"], 0)
+    end = datetime.fromisoformat(booking["window_end"])
+    world.at(end + timedelta(minutes=10))  # past the window, inside the 15-minute tolerance
+    assert clocks(world, job["id"])["arrival"]["state"] == "ok"
+    assert datetime.fromisoformat(clocks(world, job["id"])["arrival"]["due_at"]) == end + timedelta(
+        minutes=15
+    )
+    world.at(end + timedelta(minutes=16))
+    assert clocks(world, job["id"])["arrival"]["state"] == "breached"
+
+
+def test_moving_a_dispatched_booking_keeps_its_window_for_the_sla(world, app, client, as_key):
+    job = world.job()
+    booking = world.book(job["id"], 5)
+    world.step(job["id"], "dispatched")
+    other = next(i for i in world.metro.installers if i.id != booking["installer_id"])
+    moved = as_key(world.metro.dealer_key).post(
+        f"/api/v1/jobs/{job['id']}/booking/move", json={"installer_id": other.id}
+    )
+    assert moved.status_code == 200, moved.json
+    assert clocks(world, job["id"])["arrival"]["due_at"] is not None
+    texts = client.get(
+        "/api/v1/sms/messages", query_string={"job_id": job["id"]}, headers=world.brand_api
+    ).json["items"]
+    assert [m["template"] for m in texts].count("confirmed") == 1  # no second "booked" SMS
