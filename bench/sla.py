@@ -109,13 +109,18 @@ def _generate(
                 end = start + timedelta(hours=2)
                 window = {"window_start": start.isoformat(), "window_end": end.isoformat()}
                 status = event("scheduled", "assigned", "scheduled", booked, **window)
-                f.update(scheduled_at=booked, window_start=start, window_end=end)
+                f.update(
+                    scheduled_at=booked,
+                    window_start=start,
+                    window_end=end,
+                    arrival_due=end + 15 * m,
+                )
                 arrive = start + m * rng.uniform(-30, 150 if rng.random() < 0.1 else 100)
                 if arrive < now:
                     event("dispatched", "scheduled", "dispatched", start - timedelta(hours=14))
                     event("en_route", "dispatched", "en_route", arrive - m * 30)
                     status = event("on_site", "en_route", "on_site", arrive)
-                    f.update(arrived_at=arrive, arrival_due=end + 15 * m)
+                    f.update(arrived_at=arrive)
                     done = arrive + m * rng.uniform(30, 150)
                     if rng.random() < 0.08:
                         event("failed", "on_site", "failed", done, reason="needs_parts")

@@ -15,13 +15,17 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.errors import ServiceUnavailable
 from app.extensions import db
-from app.geo.travel import GreatCircleTravel, OsrmTravel, TravelTimeProvider
+from app.geo.travel import GreatCircleTravel, OsrmTravel, TravelTimeError, TravelTimeProvider
 from app.jobs.models import Job
 from app.network.models import Dealer, Installer, InstallerTimeOff
 from app.scheduling.capacity import DayRoute, Insertion, Prepared, Stop, best_insertion, prepare
 from app.scheduling.models import Booking, CapacityBlock
 from app.scheduling.windows import Window, days, local_today, localize, windows_for_day
+
+# Travel not computed (never needed by the checks) reads as unreachable, never as free.
+UNKNOWN_TRAVEL = 10**9
 
 
 @contextmanager
@@ -29,7 +33,9 @@ def travel_provider(dealer: Dealer) -> Iterator[TravelTimeProvider]:
     """Lend the travel-time provider for a dealer: OSRM when configured, else great circle."""
     url = current_app.config.get("OSRM_URL")
     if url:
-        with OsrmTravel(url, timeout=current_app.config.get("OSRM_TIMEOUT", 5.0)) as osrm:
+        # Unroutable pairs read as unreachable (never as free), like legs not computed.
+        timeout = current_app.config.get("OSRM_TIMEOUT", 5.0)
+        with OsrmTravel(url, timeout=timeout, unroutable_seconds=UNKNOWN_TRAVEL) as osrm:
             yield osrm
     else:
         yield GreatCircleTravel(road_factor=dealer.road_factor, speed_kmh=dealer.average_speed_kmh)
@@ -73,11 +79,11 @@ class _Booked:
 
 @dataclass(frozen=True)
 class _Day:
-    """One installer's local day, ready for insertion checks (all times epoch seconds)."""
+    """One installer's local day with room for a job, ready for insertion checks (epoch s)."""
 
     spans: list[tuple[int, int]]
     route: DayRoute
-    prepared: Prepared | None  # None: the booked day is already infeasible (e.g. shift cut)
+    prepared: Prepared
     absences: list[tuple[int, int]]
 
 
@@ -93,6 +99,12 @@ class Calendar:
     points: dict[tuple[float, float], int] = field(default_factory=dict)
     travel_rows: list[list[int]] = field(default_factory=list)
     _days: dict[tuple[int, date], _Day | None] = field(default_factory=dict)
+    _weeks: dict[int, dict[int, list[tuple[time, time]]]] = field(default_factory=dict)
+    _absent: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    # Most installers share a few shift patterns: their working periods are computed once.
+    _spans: dict[tuple[tuple[tuple[time, time], ...], date, str], list[tuple[int, int]]] = field(
+        default_factory=dict
+    )
 
     def point_index(self, point: tuple[float, float]) -> int:
         return self.points[point]
@@ -118,15 +130,29 @@ class Calendar:
         return self.travel_rows[a][b]
 
     def day(self, installer: Installer, day: date) -> _Day | None:
-        """The installer's day (shifts, booked route, absences), built once per calendar."""
+        """The installer's day (shifts, booked route, absences), built once per calendar.
+
+        None when the installer cannot take another job that day at all: not working, the
+        day full, or the booked day itself already infeasible (e.g. a shortened shift).
+        """
         key = (installer.id, day)
         if key not in self._days:
             self._days[key] = self._build_day(installer, day)
         return self._days[key]
 
     def _build_day(self, installer: Installer, day: date) -> _Day | None:
-        spans = shift_span(installer, day)
-        if not spans:
+        week = self._weeks.get(installer.id)
+        if week is None:
+            week = self._weeks[installer.id] = {}
+            for shift in installer.shifts:
+                week.setdefault(shift.weekday, []).append((shift.start_time, shift.end_time))
+        periods = tuple(week.get(day.isoweekday(), ()))
+        key = (periods, day, installer.timezone)
+        spans = self._spans.get(key)
+        if spans is None:
+            spans = self._spans[key] = _spans(periods, day, ZoneInfo(installer.timezone))
+        booked = self.booked.get((installer.id, day), [])
+        if not spans or len(booked) >= installer.max_jobs_per_day:
             return None
         index = self.point_index
         stops = [
@@ -137,7 +163,7 @@ class Calendar:
                 int(b.window_end.timestamp()),
                 b.service_seconds,
             )
-            for b in self.booked.get((installer.id, day), [])
+            for b in booked
         ]
         route = DayRoute(
             installer.id,
@@ -147,11 +173,19 @@ class Calendar:
             stops,
             installer.max_jobs_per_day,
         )
-        absences = [
-            (int(a.timestamp()), int(b.timestamp()))
-            for a, b in [*self.absences.get(installer.id, ()), *self.absences.get(None, ())]
-        ]
-        return _Day(spans, route, prepare(route, self.travel), absences)
+        prepared = prepare(route, self.travel)
+        if prepared is None:
+            return None
+        return _Day(spans, route, prepared, self._absences_of(installer.id))
+
+    def _absences_of(self, installer_id: int) -> list[tuple[int, int]]:
+        found = self._absent.get(installer_id)
+        if found is None:
+            found = self._absent[installer_id] = [
+                (int(a.timestamp()), int(b.timestamp()))
+                for a, b in [*self.absences.get(installer_id, ()), *self.absences.get(None, ())]
+            ]
+        return found
 
 
 def capable_crews(dealer_ids: Iterable[int], skills: Iterable[str]) -> dict[int, list[Installer]]:
@@ -261,13 +295,15 @@ def build_calendar(
     points.update(b.point for day in booked.values() for b in day)
     ordered = sorted(points)
     calendar.points = {point: n for n, point in enumerate(ordered)}
-    with travel_provider(dealer) as provider:
-        calendar.travel_rows = _travel_rows(provider, ordered, calendar, installers)
+    try:
+        with travel_provider(dealer) as provider:
+            calendar.travel_rows = _travel_rows(provider, ordered, calendar, installers)
+    except TravelTimeError as error:
+        raise ServiceUnavailable(
+            "Travel times are unavailable right now (routing server); try again shortly.",
+            code="travel_unavailable",
+        ) from error
     return calendar
-
-
-# Travel not computed (never needed by the checks) reads as unreachable, never as free.
-UNKNOWN_TRAVEL = 10**9
 
 
 def _travel_rows(
@@ -310,12 +346,18 @@ def _travel_rows(
 
 def shift_span(installer: Installer, day: date) -> list[tuple[int, int]]:
     """The installer's working periods on a local day, as epoch seconds."""
-    zone = ZoneInfo(installer.timezone)
+    periods = [
+        (s.start_time, s.end_time) for s in installer.shifts if s.weekday == day.isoweekday()
+    ]
+    return _spans(periods, day, ZoneInfo(installer.timezone))
+
+
+def _spans(
+    periods: Iterable[tuple[time, time]], day: date, zone: ZoneInfo
+) -> list[tuple[int, int]]:
     spans = []
-    for shift in installer.shifts:
-        if shift.weekday != day.isoweekday():
-            continue
-        start, end = localize(day, shift.start_time, zone), localize(day, shift.end_time, zone)
+    for start_clock, end_clock in periods:
+        start, end = localize(day, start_clock, zone), localize(day, end_clock, zone)
         if start is not None and end is not None and end > start:
             spans.append((int(start.timestamp()), int(end.timestamp())))
     return sorted(spans)
@@ -323,16 +365,16 @@ def shift_span(installer: Installer, day: date) -> list[tuple[int, int]]:
 
 def place(calendar: Calendar, installer: Installer, window: Window) -> Placement | None:
     """Return how the installer could take the job in the window, or None."""
-    return _place(calendar, installer, window, *calendar.epoch(window))
-
-
-def _place(
-    calendar: Calendar, installer: Installer, window: Window, w_start: int, w_end: int
-) -> Placement | None:
     day = calendar.local_day(window, installer.timezone)
     working = calendar.day(installer, day)
-    if working is None or working.prepared is None:
+    if working is None:
         return None
+    insertion = _fit(calendar, working, *calendar.epoch(window))
+    return Placement(installer.id, insertion, day) if insertion is not None else None
+
+
+def _fit(calendar: Calendar, working: _Day, w_start: int, w_end: int) -> Insertion | None:
+    """The cheapest way to fit the job into a working day with its arrival in [w_start, w_end]."""
     if working.absences and any(a < w_end and b > w_start for a, b in working.absences):
         return None
     service, job_point = calendar.service, calendar.job_point
@@ -346,7 +388,7 @@ def _place(
         found = best_insertion(working.route, new, calendar.travel, working.prepared)
         if found is not None and (best is None or found.extra_travel < best.extra_travel):
             best = found
-    return Placement(installer.id, best, day) if best is not None else None
+    return best
 
 
 def candidate_windows(dealer: Dealer, first: date, count: int, now: datetime) -> list[Window]:
@@ -367,13 +409,29 @@ def candidate_windows(dealer: Dealer, first: date, count: int, now: datetime) ->
 
 
 def options(calendar: Calendar, windows: Iterable[Window]) -> list[WindowOption]:
-    """Judge each window: which installers could take the job there, cheapest extra travel first."""
+    """Judge each window: which installers could take the job there, cheapest extra travel first.
+
+    Installer by installer, so each working day is looked up once for all its windows.
+    """
+    windows = list(windows)
+    epochs = [calendar.epoch(window) for window in windows]
+    local_days: dict[str, list[date]] = {}
+    found: list[list[Placement]] = [[] for _ in windows]
+    for installer in calendar.installers:
+        zone = installer.timezone
+        if zone not in local_days:
+            local_days[zone] = [calendar.local_day(window, zone) for window in windows]
+        last_day, working = None, None
+        for n, day in enumerate(local_days[zone]):
+            if day != last_day:
+                last_day, working = day, calendar.day(installer, day)
+            if working is None:
+                continue
+            insertion = _fit(calendar, working, *epochs[n])
+            if insertion is not None:
+                found[n].append(Placement(installer.id, insertion, day))
     result = []
-    for window in windows:
-        w_start, w_end = calendar.epoch(window)
-        placements = [
-            p for i in calendar.installers if (p := _place(calendar, i, window, w_start, w_end))
-        ]
+    for window, placements in zip(windows, found, strict=True):
         if placements:
             placements.sort(key=lambda p: (p.insertion.extra_travel, p.installer_id))
             result.append(WindowOption(window, placements))
