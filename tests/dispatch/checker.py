@@ -78,6 +78,9 @@ def _check_route(problem: Problem, vehicle: Vehicle, route: Route, stops: dict) 
             errors.append(f"{where}: service start {planned.start} outside {stop.windows}")
         if planned.departure != planned.start + stop.service:
             errors.append(f"{where}: departure {planned.departure} != start + {stop.service}")
+        for pause in vehicle.breaks:
+            if planned.start < pause.latest and planned.departure > pause.earliest:
+                errors.append(f"{where}: visit {planned.start}-{planned.departure} in {pause}")
         if not stop.skills <= vehicle.skills:
             errors.append(f"{where}: lacks skills {sorted(stop.skills - vehicle.skills)}")
         load += stop.demand

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -141,10 +142,17 @@ def _rebuild(dealer, day, installers, jobs, stops, routes):  # type: ignore[no-u
         zone = ZoneInfo(installer.timezone)
         start = datetime.combine(day, min(s.start_time for s in shifts), zone)
         end = datetime.combine(day, max(s.end_time for s in shifts), zone)
+        # No visit in a gap between shifts or in time off.
+        ordered = sorted(shifts, key=lambda s: s.start_time)
+        pauses = [
+            (datetime.combine(day, a.end_time, zone), datetime.combine(day, b.start_time, zone))
+            for a, b in pairwise(ordered)
+        ] + [(o.starts_at, o.ends_at) for o in installer.time_off]
         vehicles.append(
             Vehicle(
                 installer.id, n, size, t(start), t(end), frozenset(installer.skills),
                 max_stops=installer.max_jobs_per_day,
+                breaks=tuple(TimeWindow(t(a), t(b)) for a, b in pauses if a < b),
             )
         )  # fmt: skip
     index = {s.job_id: len(installers) + k for k, s in enumerate(stops)}

@@ -131,3 +131,39 @@ def test_request_rows_record_the_outcome(app, client, as_key, metro):
     assert all(r.local_date == DAY for r in requests)
     assert not [r for r in requests if r.status in ("pending", "running")]
     assert done[0].finished_at - done[0].claimed_at < timedelta(minutes=1)
+
+
+def test_no_visit_in_a_lunch_gap_or_in_time_off_taken_after_booking(app, client, as_key, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=1, max_jobs=6)
+    api = as_key(metro.dealer_key)
+    installer = metro.installers[0].id
+    split = [
+        {"weekday": d, "start": start, "end": end}
+        for d in range(1, 8)
+        for start, end in (("08:00", "12:00"), ("13:00", "18:00"))
+    ]
+    assert (
+        api.put(f"/api/v1/installers/{installer}/shifts", json={"shifts": split}).status_code == 200
+    )
+    early = book_day(metro, client, as_key, 1, window="13:00", seed=3)
+    late = book_day(metro, client, as_key, 1, window="15:00", seed=4)
+    # Booked first; then the installer takes 14:30-17:30 off: the 15:00-17:00 visit cannot be
+    # kept by anyone, the 13:00-15:00 one only before 13:30 (it lasts an hour).
+    off = api.post(
+        f"/api/v1/installers/{installer}/time-off",
+        json={"starts_at": "2026-12-03T14:30:00+08:00", "ends_at": "2026-12-03T17:30:00+08:00"},
+    )
+    assert off.status_code == 201, off.json
+    shown = plan_now(app, api, metro.dealer.id)
+
+    [route] = shown["routes"]
+    assert [s["job_id"] for s in route["stops"]] == early
+    stop = route["stops"][0]
+    assert "T13:00:00+08:00" <= stop["service_start"][10:] <= "T13:30:00+08:00"
+    assert [(u["job_id"], u["code"]) for u in shown["unassigned"]] == [
+        (late[0], "window_unreachable")
+    ]
+    problem, plan = stored_plan(app, metro.dealer.id)
+    assert [v.breaks for v in problem.vehicles] != [()]
+    assert_feasible(problem, plan)

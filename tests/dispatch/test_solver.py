@@ -310,6 +310,67 @@ def test_second_window_is_used_when_the_first_is_taken() -> None:
     assert starts == {"fixed": 8 * HOUR + 300, "flexible": 14 * HOUR}
 
 
+LUNCH = TimeWindow(12 * HOUR, 13 * HOUR)
+
+
+def test_a_visit_waits_out_a_break_when_its_window_allows() -> None:
+    # An hour's job in 11:30-13:30 cannot run into lunch: it starts at 13:00, not 11:30.
+    problem = Problem(
+        durations=line_durations([0, 2]),
+        stops=(
+            job("j", 1, service=HOUR, windows=(TimeWindow(11 * HOUR + 1800, 13 * HOUR + 1800),)),
+        ),
+        vehicles=(van("a", breaks=(LUNCH,)),),
+    )
+    plan = solve(problem, time_limit=0.3)
+    assert_feasible(problem, plan)
+    assert [p.start for p in plan.routes[0].stops] == [13 * HOUR]
+
+
+def test_a_job_that_only_fits_in_a_break_goes_to_an_installer_without_one() -> None:
+    # 11:30-12:00 for an hour's job: only an installer working through midday can do it, even
+    # though the one with the lunch break lives next door.
+    problem = Problem(
+        durations=line_durations([0, 1, 30]),
+        stops=(job("noon", 1, service=HOUR, windows=(TimeWindow(11 * HOUR + 1800, 12 * HOUR),)),),
+        vehicles=(van("near", 0, breaks=(LUNCH,)), van("far", 2)),
+    )
+    plan = solve(problem, time_limit=0.3, initial={"near": ["noon"]})
+    assert_feasible(problem, plan)
+    assert route_of(plan, "noon") == ("far", 0)
+    alone = dataclasses.replace(problem, vehicles=problem.vehicles[:1])
+    plan = solve(alone, time_limit=0.3)
+    assert reasons(plan) == {"noon": Reason.WINDOW_UNREACHABLE}
+    assert "clear of their breaks" in plan.unassigned[0].message
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_generated_days_with_breaks_keep_every_visit_out_of_them(seed: int) -> None:
+    problem = random_problem(seed)
+    pauses = (LUNCH, TimeWindow(15 * HOUR, 15 * HOUR + 1800))
+    vehicles = tuple(dataclasses.replace(v, breaks=pauses) for v in problem.vehicles)
+    problem = dataclasses.replace(problem, vehicles=vehicles)
+    plan = solve(problem, time_limit=0.5, seed=seed)
+    assert_feasible(problem, plan)
+    assert sum(len(route.stops) for route in plan.routes) >= 10, plan.unassigned
+
+
+def test_checker_catches_a_visit_in_a_break() -> None:
+    problem = Problem(
+        durations=line_durations([0, 1]),
+        stops=(job("j", 1, windows=(TimeWindow(11 * HOUR, 12 * HOUR),)),),
+        vehicles=(van("a", breaks=(LUNCH,)),),
+    )
+    plan = solve(problem, time_limit=0.3)
+    assert check_plan(problem, plan) == []
+    route = plan.routes[0]
+    inside = dataclasses.replace(route.stops[0], start=11 * HOUR + 3000, departure=12 * HOUR + 1200)
+    errors = check_plan(
+        problem, dataclasses.replace(plan, routes=(dataclasses.replace(route, stops=(inside,)),))
+    )
+    assert any("in TimeWindow" in error for error in errors)
+
+
 def test_route_leaves_just_in_time_and_reports_distance() -> None:
     durations = line_durations([0, 2])
     problem = Problem(
@@ -360,6 +421,8 @@ def test_bad_input_is_refused() -> None:
         )
     with pytest.raises(ValueError, match="window"):
         job("x", 1, windows=(TimeWindow(10, 5),))
+    with pytest.raises(ValueError, match="break must end after"):
+        van("a", breaks=(TimeWindow(13 * HOUR, 12 * HOUR),))
 
 
 def test_solomon_parser_reads_c101() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,7 @@ class Crew:
     working: tuple[int, int] | None  # the shift, less time off at its ends; None: off
     shift: tuple[int, int] | None  # what is left to plan after now and the fixed visits
     fixed: tuple[FixedVisit, ...] = ()
+    breaks: tuple[tuple[int, int], ...] = ()  # inside `working`: shift gaps, time off
 
 
 @dataclass
@@ -147,7 +149,7 @@ def load_day(dealer: Dealer, day: date, *, now: datetime) -> DayInput:
         datetime.fromtimestamp(offset + 3 * 86400, UTC),
     )
     crews = {
-        i.id: _crew(i, _working_period(i, day, absences), homes[i.id], fixed.get(i.id, ()), clock)
+        i.id: _crew(i, _working_day(i, day, absences), homes[i.id], fixed.get(i.id, ()), clock)
         for i in installers
     }
     problem = _problem(crews, installers, open_rows, job_points, locks, travel, offset)
@@ -197,11 +199,12 @@ def _installers(dealer_id: int, also: set[int]) -> list[Installer]:
     return list(db.session.scalars(stmt))
 
 
-def _working_period(
+def _working_day(
     installer: Installer, day: date, absences: dict[int | None, list[tuple[datetime, datetime]]]
-) -> tuple[int, int] | None:
+) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]] | None:
     """Return the installer's period of the day (first shift start to last shift end) less
-    time off or blocks at either end; None when nothing is left."""
+    time off or blocks at either end, and the breaks inside it: gaps between shifts and time
+    off in the middle, when no visit may be made. None when nothing is left."""
     spans = shift_span(installer, day)
     if not spans or not installer.active:
         return None
@@ -216,23 +219,36 @@ def _working_period(
     for a, b in reversed(periods):  # and those touching the end pull it earlier
         if a < end <= b:
             end = a
-    return (start, end) if start < end else None
+    if start >= end:
+        return None
+    gaps = [(a_end, b_start) for (_, a_end), (b_start, _) in pairwise(spans) if a_end < b_start]
+    inside = sorted(
+        (max(a, start), min(b, end)) for a, b in [*gaps, *periods] if a < end and b > start
+    )
+    breaks: list[tuple[int, int]] = []
+    for a, b in inside:
+        if breaks and a <= breaks[-1][1]:
+            breaks[-1] = (breaks[-1][0], max(b, breaks[-1][1]))
+        else:
+            breaks.append((a, b))
+    return (start, end), tuple(breaks)
 
 
 def _crew(
     installer: Installer,
-    period: tuple[int, int] | None,
+    working: tuple[tuple[int, int], tuple[tuple[int, int], ...]] | None,
     home: int,
     fixed: tuple[FixedVisit, ...],
     clock: int,
 ) -> Crew:
     """Return the installer's planned day: what is left of the shift after now and fixed work."""
+    period, breaks = working if working is not None else (None, ())
     left = None
     if period is not None:
         start, end = period
         start = max(start, clock, *(v.departure for v in fixed))
         left = (min(start, end), end)
-    return Crew(installer.id, installer.name, home, period, left, fixed)
+    return Crew(installer.id, installer.name, home, period, left, fixed, breaks)
 
 
 def _fixed_visits(
@@ -317,6 +333,7 @@ def _problem(
                 shift_end=crew.shift[1] - offset,
                 skills=frozenset(installer.skills),
                 max_stops=max(0, installer.max_jobs_per_day - len(crew.fixed)),
+                breaks=tuple(TimeWindow(a - offset, b - offset) for a, b in crew.breaks),
             )
         )
     positions = _solver_positions(locks)

@@ -80,7 +80,8 @@ def _vehicle_options(
         return Unassigned(
             stop.id,
             Reason.WINDOW_UNREACHABLE,
-            "no capable installer can reach any of its windows and get home within the shift",
+            "no capable installer can reach any of its windows, clear of their breaks, and "
+            "get home within the shift",
         )
     return found
 
@@ -94,9 +95,12 @@ def _reachable(problem: Problem, vehicle: Vehicle, stop: Stop, window: TimeWindo
     """Return whether the vehicle can serve the stop alone in this window within its shift."""
     durations = problem.durations
     arrival = vehicle.shift_start + int(durations[vehicle.start_location, stop.location])
-    start = max(arrival, window.earliest)
-    back = start + stop.service + int(durations[stop.location, vehicle.end_location])
-    return start <= window.latest and back <= vehicle.shift_end
+    start = vehicle.earliest_start(arrival, stop, (window,))
+    if start is None:
+        return False
+    return start + stop.service + int(durations[stop.location, vehicle.end_location]) <= (
+        vehicle.shift_end
+    )
 
 
 def _check_chains(
@@ -141,8 +145,7 @@ def _feasible_prefix(
         stop = problem.stops[s]
         windows = options.get(s, {}).get(v, ())
         arrival = time + int(problem.durations[here, stop.location])
-        starts = [max(arrival, w.earliest) for w in windows if arrival <= w.latest]
-        start = min(starts, default=None)
+        start = vehicle.earliest_start(arrival, stop, windows)
         load += stop.demand
         too_many = vehicle.max_stops is not None and count + 1 > vehicle.max_stops
         if start is None or load > vehicle.capacity or too_many:

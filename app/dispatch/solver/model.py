@@ -67,15 +67,37 @@ class Vehicle:
     max_stops: int | None = None
     capacity: int = UNLIMITED_CAPACITY
     fixed_cost: int = 0
+    # Periods inside the shift with no service (a lunch gap between shifts, time off): the
+    # installer may drive through them, but no visit may overlap one.
+    breaks: tuple[TimeWindow, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "skills", frozenset(self.skills))
+        breaks = tuple(sorted(TimeWindow(int(a), int(b)) for a, b in self.breaks))
+        object.__setattr__(self, "breaks", breaks)
+        if any(b.earliest >= b.latest for b in breaks):
+            raise ValueError(f"vehicle {self.id!r}: a break must end after it starts")
         if not 0 <= self.shift_start <= self.shift_end:
             raise ValueError(f"vehicle {self.id!r}: shift must satisfy 0 <= start <= end")
         if min(self.start_location, self.end_location, self.capacity, self.fixed_cost) < 0:
             raise ValueError(f"vehicle {self.id!r}: locations, capacity, fixed cost must be >= 0")
         if self.max_stops is not None and self.max_stops < 0:
             raise ValueError(f"vehicle {self.id!r}: max_stops must be >= 0")
+
+    def earliest_start(self, arrival: int, stop: Stop, windows: Iterable[TimeWindow]) -> int | None:
+        """The earliest service start, arriving at `arrival`, inside one of the windows and
+        with the whole visit clear of every break (waiting one out); None when none is."""
+        best = None
+        for window in windows:
+            if arrival > window.latest:
+                continue
+            start = max(arrival, window.earliest)
+            for pause in self.breaks:  # in time order: waiting one out may meet the next
+                if start < pause.latest and start + stop.service > pause.earliest:
+                    start = pause.latest
+            if start <= window.latest and (best is None or start < best):
+                best = start
+        return best
 
 
 def _frozen_matrix(values: npt.ArrayLike, dtype: type, name: str) -> npt.NDArray[np.generic]:

@@ -51,9 +51,7 @@ def time_sequence(problem: Problem, v: int, sequence: list[int], depart: int) ->
     for i, s in enumerate(sequence):
         stop = problem.stops[s]
         arrival = clock + int(durations[here, stop.location])
-        start = min(
-            (max(arrival, w.earliest) for w in stop.windows if arrival <= w.latest), default=None
-        )
+        start = vehicle.earliest_start(arrival, stop, stop.windows)
         if start is None:
             return Broken(i)
         clock = start + stop.service

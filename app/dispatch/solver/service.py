@@ -54,12 +54,19 @@ def solve(
     screened = screen(problem)
     sequences: dict[int, list[int]] = {}
     iterations, stopped_by = 0, "nothing to plan"
+    start = None
     if screened.options:
         encoding = encode(problem, screened)
         start = warm_start(problem, screened, encoding, initial) if initial else None
         best, iterations, stopped_by = _search(encoding, time_limit, deadline, seed, start)
         sequences = read_sequences(encoding, best)
     routes, unassigned = build_plan(problem, screened, sequences)
+    if start is not None and any(v.breaks for v in problem.vehicles):
+        # The search does not see breaks; when its answer loses stops to them in the repair,
+        # the starting arrangement, which keeps them, is the better plan.
+        kept = build_plan(problem, screened, read_sequences(encoding, start))
+        if len(kept[1]) < len(unassigned):
+            routes, unassigned = kept
     distance = None
     if problem.distances is not None:
         distance = float(sum(route.distance or 0.0 for route in routes))
