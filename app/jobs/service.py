@@ -25,8 +25,9 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     S.ASSIGNED: frozenset({S.CREATED, S.SCHEDULED, S.CANCELLED}),
     # back to assigned: the booking was cancelled
     S.SCHEDULED: frozenset({S.ASSIGNED, S.DISPATCHED, S.CANCELLED}),
-    # back to scheduled: taken off the day plan (rescheduled or re-planned)
-    S.DISPATCHED: frozenset({S.SCHEDULED, S.EN_ROUTE, S.CANCELLED}),
+    # back to scheduled: taken off the day plan (rescheduled or re-planned);
+    # back to assigned: the booking was cancelled before the installer set off
+    S.DISPATCHED: frozenset({S.ASSIGNED, S.SCHEDULED, S.EN_ROUTE, S.CANCELLED}),
     S.EN_ROUTE: frozenset({S.ON_SITE, S.CANCELLED}),
     S.ON_SITE: frozenset({S.IN_PROGRESS, S.FAILED, S.CANCELLED}),
     S.IN_PROGRESS: frozenset({S.COMPLETED, S.FAILED, S.CANCELLED}),

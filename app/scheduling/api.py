@@ -87,6 +87,7 @@ def _zone(job: Job) -> str:
 def list_windows(args: dict[str, Any], job_id: int) -> Any:
     """Windows the job can be booked in, in time order, with how many installers can take each."""
     job = _job(job_id)
+    scheduling.check_bookable(job)
     found = scheduling.windows_for_job(job, first=args["from_"], count=args["days"])
     return {
         "job_id": job.id,

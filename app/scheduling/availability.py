@@ -397,7 +397,9 @@ def candidate_windows(dealer: Dealer, first: date, count: int, now: datetime) ->
     last_allowed = today + timedelta(days=dealer.horizon_days)
     earliest_start = now + timedelta(hours=dealer.lead_time_hours)
     found = []
-    for day in days(max(first, today), count):
+    for day in days(first, count):
+        if day < today:
+            continue
         if day > last_allowed:
             break
         found += [

@@ -61,6 +61,19 @@ def _dealer_of(job: Job) -> Dealer:
     return get_dealer(job.dealer_id)
 
 
+def check_bookable(job: Job) -> None:
+    """Refuse (409) a job that cannot be booked: not yet assigned, under way or closed."""
+    if job.dealer_id is None and JobStatus(job.status) is JobStatus.CREATED:
+        _dealer_of(job)  # not_assigned, with the reason no dealer could take it
+    if JobStatus(job.status) not in BOOKABLE:
+        raise Conflict(
+            f"Job {job.id} is {job.status}; only assigned, scheduled or dispatched jobs "
+            "can be booked.",
+            code="not_bookable",
+            current_status=job.status,
+        )
+
+
 def windows_for_job(
     job: Job, *, first: date | None = None, count: int | None = None, now: datetime | None = None
 ) -> list[WindowOption]:
@@ -193,13 +206,7 @@ def book(
     """Book (or re-book) a job into a window; return the booking and whether it replaced one."""
     now = now or utcnow()
     _lock_job(job)
-    if JobStatus(job.status) not in BOOKABLE:
-        raise Conflict(
-            f"Job {job.id} is {job.status}; only assigned, scheduled or dispatched jobs "
-            "can be booked.",
-            code="not_bookable",
-            current_status=job.status,
-        )
+    check_bookable(job)
     dealer = _dealer_of(job)
     _check_cutoff(job, dealer, actor, now)
     window = _matching_window(dealer, window_start, now)

@@ -391,3 +391,48 @@ def test_far_dates_and_huge_ids_are_refused_not_crashes(metro, client, as_key):
         == 422
     )
     assert dealer.get(f"/dispatch/{metro.dealer.id}/9999-12-31").status_code in (302, 422)
+
+
+def test_a_dispatched_job_s_booking_can_be_cancelled(metro, app, client, as_key):
+    from app.db import transaction
+    from app.extensions import db
+    from app.jobs import service as jobs
+    from app.jobs.enums import JobStatus
+    from app.jobs.models import Job
+
+    api = as_key(metro.brand_key)
+    job = metro.job(client)
+    start = windows(as_key, metro.brand_key, job["id"])[5]["start"]
+    assert (
+        api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": start}).status_code
+        == 201
+    )
+    with app.app_context(), transaction():
+        jobs.transition(db.session.get(Job, job["id"]), JobStatus.DISPATCHED, factories.ADMIN_ACTOR)
+    assert api.delete(f"/api/v1/jobs/{job['id']}/booking").status_code == 204
+    after = api.get(f"/api/v1/jobs/{job['id']}").json
+    assert (after["status"], after["booking"]) == ("assigned", None)
+    last = api.get(f"/api/v1/jobs/{job['id']}/events").json[-1]
+    assert (last["type"], last["from_status"], last["to_status"]) == (
+        "booking_cancelled",
+        "dispatched",
+        "assigned",
+    )
+
+
+def test_windows_of_a_job_that_cannot_be_booked_are_refused(metro, client, as_key):
+    api = as_key(metro.brand_key)
+    job = metro.job(client)
+    assert (
+        api.post(f"/api/v1/jobs/{job['id']}/cancel", json={"reason": "refund"}).status_code == 200
+    )
+    refused = api.get(f"/api/v1/jobs/{job['id']}/windows")
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "not_bookable"
+
+
+def test_a_range_starting_in_the_past_counts_its_days_from_there(metro, client, as_key):
+    job = metro.job(client)
+    # From Monday 30 Nov for 4 days: Mon and Tue are past or inside the lead time.
+    found = windows(as_key, metro.brand_key, job["id"], **{"from": "2026-11-30", "days": 4})
+    assert sorted({w["date"] for w in found}) == ["2026-12-02", "2026-12-03"]
