@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from itertools import pairwise
@@ -20,7 +20,15 @@ from app.extensions import db
 from app.geo.travel import GreatCircleTravel, OsrmTravel, TravelTimeError, TravelTimeProvider
 from app.jobs.models import Job
 from app.network.models import Dealer, Installer, InstallerTimeOff
-from app.scheduling.capacity import DayRoute, Insertion, Prepared, Stop, best_insertion, prepare
+from app.scheduling.capacity import (
+    DayRoute,
+    Insertion,
+    Prepared,
+    Stop,
+    best_insertion,
+    prepare,
+    schedule,
+)
 from app.scheduling.models import Booking, CapacityBlock
 from app.scheduling.windows import Window, days, local_today, localize, windows_for_day
 
@@ -81,7 +89,6 @@ class _Booked:
 class _Day:
     """One installer's local day with room for a job, ready for insertion checks (epoch s)."""
 
-    spans: list[tuple[int, int]]
     route: DayRoute
     prepared: Prepared
     absences: list[tuple[int, int]]
@@ -165,6 +172,7 @@ class Calendar:
             )
             for b in booked
         ]
+        absences = self._absences_of(installer.id)
         route = DayRoute(
             installer.id,
             index((installer.home_lat, installer.home_lon)),
@@ -172,11 +180,12 @@ class Calendar:
             spans[-1][1],
             stops,
             installer.max_jobs_per_day,
+            breaks_within(spans, absences),
         )
         prepared = prepare(route, self.travel)
         if prepared is None:
             return None
-        return _Day(spans, route, prepared, self._absences_of(installer.id))
+        return _Day(route, prepared, absences)
 
     def _absences_of(self, installer_id: int) -> list[tuple[int, int]]:
         found = self._absent.get(installer_id)
@@ -352,6 +361,25 @@ def shift_span(installer: Installer, day: date) -> list[tuple[int, int]]:
     return _spans(periods, day, ZoneInfo(installer.timezone))
 
 
+def breaks_within(
+    spans: list[tuple[int, int]], absences: list[tuple[int, int]]
+) -> tuple[tuple[int, int], ...]:
+    """The periods inside a working day with no visits: gaps between its working periods
+    and absences, clipped to the day and merged, in time order."""
+    first, last = spans[0][0], spans[-1][1]
+    gaps = [(end, start) for (_, end), (start, _) in pairwise(spans) if end < start]
+    inside = sorted(
+        (max(a, first), min(b, last)) for a, b in [*gaps, *absences] if a < last and b > first
+    )
+    merged: list[tuple[int, int]] = []
+    for a, b in inside:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return tuple(merged)
+
+
 def _spans(
     periods: Iterable[tuple[time, time]], day: date, zone: ZoneInfo
 ) -> list[tuple[int, int]]:
@@ -373,22 +401,30 @@ def place(calendar: Calendar, installer: Installer, window: Window) -> Placement
     return Placement(installer.id, insertion, day) if insertion is not None else None
 
 
+def starts_after(
+    calendar: Calendar, installer: Installer, fit: Placement, window: Window
+) -> list[int]:
+    """The earliest service starts of the installer's day (epoch s, in visiting order) with
+    the job inserted where `fit` puts it: every later visit may have moved."""
+    working = calendar.day(installer, fit.local_date)
+    assert working is not None
+    stops = list(working.route.stops)
+    stops.insert(
+        fit.insertion.position,
+        Stop(0, calendar.job_point, *calendar.epoch(window), calendar.service),
+    )
+    starts = schedule(replace(working.route, stops=stops), calendar.travel)
+    assert starts is not None, "a placement always leaves a feasible day"
+    return starts
+
+
 def _fit(calendar: Calendar, working: _Day, w_start: int, w_end: int) -> Insertion | None:
     """The cheapest way to fit the job into a working day with its arrival in [w_start, w_end]."""
     if working.absences and any(a < w_end and b > w_start for a, b in working.absences):
         return None
-    service, job_point = calendar.service, calendar.job_point
-    best: Insertion | None = None
-    for span_start, span_end in working.spans:
-        # The visit must fall inside one working period (not across a lunch break).
-        earliest, latest = max(w_start, span_start), min(w_end, span_end - service)
-        if earliest > latest:
-            continue
-        new = Stop(0, job_point, earliest, latest, service)
-        found = best_insertion(working.route, new, calendar.travel, working.prepared)
-        if found is not None and (best is None or found.extra_travel < best.extra_travel):
-            best = found
-    return best
+    # The route's breaks keep the visit inside one working period (not across lunch).
+    new = Stop(0, calendar.job_point, w_start, w_end, calendar.service)
+    return best_insertion(working.route, new, calendar.travel, working.prepared)
 
 
 def candidate_windows(dealer: Dealer, first: date, count: int, now: datetime) -> list[Window]:

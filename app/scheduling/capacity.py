@@ -2,8 +2,11 @@
 
 Times are integer seconds (epoch); a day route leaves home at shift start, serves each stop
 with its service starting inside that stop's window (waiting when early), and must finish
-every service by the shift end. A new stop fits when, inserted somewhere in the sequence,
-its own window is kept and every later stop can still start inside its window.
+every service by the shift end, and no visit may overlap a break (a gap between shifts,
+time off; the installer may drive through one). A new stop fits when, inserted somewhere in
+the sequence, its own window is kept and every later stop can still start inside its window.
+Waiting out a break keeps the start times monotone in the arrival, so one latest start per
+stop still decides whether the rest of the day can be kept.
 """
 
 from __future__ import annotations
@@ -31,6 +34,25 @@ class DayRoute:
     shift_end: int
     stops: Sequence[Stop]
     max_jobs: int
+    # Sorted, disjoint periods with no service inside the shift (a lunch gap between two
+    # shifts, time off): the installer may drive through one, but no visit may overlap it.
+    breaks: Sequence[tuple[int, int]] = ()
+
+
+def clear_of_breaks(start: int, service: int, breaks: Sequence[tuple[int, int]]) -> int:
+    """The earliest start at or after `start` whose visit overlaps no break (waits them out)."""
+    for pause_start, pause_end in breaks:
+        if start < pause_end and start + service > pause_start:
+            start = pause_end
+    return start
+
+
+def _latest_clear(start: int, service: int, breaks: Sequence[tuple[int, int]]) -> int:
+    """The latest start at or before `start` whose visit overlaps no break."""
+    for pause_start, pause_end in reversed(breaks):
+        if start < pause_end and start + service > pause_start:
+            start = pause_start - service
+    return start
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +64,11 @@ class Insertion:
 
 def schedule(route: DayRoute, travel: Travel) -> list[int] | None:
     """Return the earliest service start of every stop, or None if the day is infeasible."""
-    starts, clock, here = [], route.shift_start, route.home
+    starts, clock, here, breaks = [], route.shift_start, route.home, route.breaks
     for stop in route.stops:
         start = max(stop.window_start, clock + travel(here, stop.point))
+        if breaks:
+            start = clear_of_breaks(start, stop.service, breaks)
         if start > stop.window_end or start + stop.service > route.shift_end:
             return None
         starts.append(start)
@@ -63,6 +87,8 @@ def _latest_starts(route: DayRoute, travel: Travel) -> list[int]:
             bound = min(
                 bound, latest[i + 1] - stop.service - travel(stop.point, stops[i + 1].point)
             )
+        if route.breaks:
+            bound = _latest_clear(bound, stop.service, route.breaks)
         latest[i] = bound
     return latest
 
@@ -116,7 +142,7 @@ def best_insertion(
         prepared.window_starts,
         prepared.latest,
     )
-    home, point, service = route.home, new.point, new.service
+    home, point, service, breaks = route.home, new.point, new.service, route.breaks
     w_start, w_end, last_start = new.window_start, new.window_end, route.shift_end - new.service
     best_extra, best_position, best_start = -1, -1, 0
     prev_point, prev_depart = home, route.shift_start
@@ -126,6 +152,8 @@ def best_insertion(
         to_new = travel(prev_point, point)
         start = prev_depart + to_new
         start = max(start, w_start)
+        if breaks:
+            start = clear_of_breaks(start, service, breaks)
         if start > w_end or start > last_start:
             continue
         if position < count:

@@ -34,6 +34,7 @@ from app.scheduling.availability import (
     candidate_windows,
     options,
     place,
+    starts_after,
 )
 from app.scheduling.models import Booking, CapacityBlock, InstallerDay
 from app.scheduling.windows import Window, local_today
@@ -178,8 +179,10 @@ def _reserve(job: Job, dealer: Dealer, window: Window, placement: Placement) -> 
                     .order_by(Booking.sequence, Booking.id)
                 )
             )
+            starts = starts_after(calendar, installer, fresh, window)
             for n, other in enumerate(day_bookings):
                 other.sequence = n + 1 if n >= fresh.insertion.position else n
+                other.estimated_start = datetime.fromtimestamp(starts[other.sequence], tz=UTC)
             if job.booking is not None:
                 db.session.delete(job.booking)
                 db.session.flush()
@@ -191,7 +194,7 @@ def _reserve(job: Job, dealer: Dealer, window: Window, placement: Placement) -> 
                 window_start=window.start,
                 window_end=window.end,
                 sequence=fresh.insertion.position,
-                estimated_start=datetime.fromtimestamp(fresh.insertion.service_start, tz=UTC),
+                estimated_start=datetime.fromtimestamp(starts[fresh.insertion.position], tz=UTC),
             )
             db.session.add(booking)
             db.session.flush()

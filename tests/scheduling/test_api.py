@@ -436,3 +436,64 @@ def test_a_range_starting_in_the_past_counts_its_days_from_there(metro, client, 
     # From Monday 30 Nov for 4 days: Mon and Tue are past or inside the lead time.
     found = windows(as_key, metro.brand_key, job["id"], **{"from": "2026-11-30", "days": 4})
     assert sorted({w["date"] for w in found}) == ["2026-12-02", "2026-12-03"]
+
+
+def thursday_starts(as_key, metro, job_id):
+    found = windows(as_key, metro.brand_key, job_id, **{"from": "2026-12-03", "days": 1})
+    return [w["start"][11:16] for w in found]
+
+
+def test_no_visit_runs_into_time_off_or_pushes_another_into_lunch(
+    app, client, as_key, clock, admin
+):
+    clock.set(NOW)
+    metro = Metro(app, installers=1)
+    installer = metro.installers[0].id
+    split = [
+        {"weekday": d, "start": start, "end": end}
+        for d in range(1, 8)
+        for start, end in (("08:00", "12:00"), ("13:00", "19:00"))
+    ]
+    assert (
+        admin.put(f"/api/v1/installers/{installer}/shifts", json={"shifts": split}).status_code
+        == 200
+    )
+    off = {"starts_at": "2026-12-03T16:00:00+08:00", "ends_at": "2026-12-03T17:00:00+08:00"}
+    assert admin.post(f"/api/v1/installers/{installer}/time-off", json=off).status_code == 201
+    # 2.5 h of work: 10:00 would run into lunch; 15:00 overlaps the time off; 17:00 would end
+    # after the shift.
+    long = metro.job(client, duration_minutes=150)
+    assert thursday_starts(as_key, metro, long["id"]) == ["08:00", "13:00"]
+    # One hour booked at 10:00; a 200-minute job at 08:00 would push it to 11:20, into lunch,
+    # and at 13:00 would run into the time off at 16:00 (that window does not overlap it).
+    short = metro.job(client, duration_minutes=60)
+    api = as_key(metro.brand_key)
+    booked = api.post(
+        f"/api/v1/jobs/{short['id']}/booking", json={"window_start": "2026-12-03T10:00:00+08:00"}
+    )
+    assert booked.status_code == 201, booked.json
+    longer = metro.job(client, duration_minutes=200)
+    assert thursday_starts(as_key, metro, longer["id"]) == []
+    refused = api.post(
+        f"/api/v1/jobs/{longer['id']}/booking", json={"window_start": "2026-12-03T08:00:00+08:00"}
+    )
+    assert refused.status_code == 409
+
+
+def test_a_job_inserted_before_another_moves_that_one_s_estimated_start(app, client, as_key, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=1)
+    api = as_key(metro.brand_key)
+    first = metro.job(client, duration_minutes=60)
+    at_ten = {"window_start": "2026-12-03T10:00:00+08:00"}
+    assert api.post(f"/api/v1/jobs/{first['id']}/booking", json=at_ten).status_code == 201
+    # Three hours from 08:00 at the same address: the 10:00 visit cannot start before 11:00.
+    second = metro.job(client, duration_minutes=180)
+    at_eight = {"window_start": "2026-12-03T08:00:00+08:00"}
+    assert api.post(f"/api/v1/jobs/{second['id']}/booking", json=at_eight).status_code == 201
+    day = as_key(metro.dealer_key).get(
+        f"/api/v1/dealers/{metro.dealer.id}/bookings", query_string={"date": "2026-12-03"}
+    )
+    [row] = day.json["installers"]
+    shown = [(b["job_id"], b["estimated_start"][11:16]) for b in row["bookings"]]
+    assert shown == [(second["id"], "08:00"), (first["id"], "11:00")]

@@ -11,8 +11,8 @@ def line_travel(a: int, b: int) -> int:
     return abs(a - b) * 600
 
 
-def route(stops, *, max_jobs=8, start=0, end=36_000, home=0):
-    return DayRoute(1, home, start, end, stops, max_jobs)
+def route(stops, *, max_jobs=8, start=0, end=36_000, home=0, breaks=()):
+    return DayRoute(1, home, start, end, stops, max_jobs, tuple(breaks))
 
 
 def test_empty_day_accepts_a_reachable_window():
@@ -98,3 +98,82 @@ def test_matches_brute_force_on_random_days():
         else:
             assert found is not None
             assert found.extra_travel == min(feasible)
+
+
+LUNCH = (12_000, 15_600)
+
+
+def test_a_visit_may_not_run_into_a_break():
+    # One hour of work in [10_800, 14_400]: 10_800 would run into lunch, so it waits to 15_600,
+    # which is after the window closes.
+    assert (
+        best_insertion(route([], breaks=[LUNCH]), Stop(0, 1, 10_800, 14_400, 3600), line_travel)
+        is None
+    )
+    found = best_insertion(route([], breaks=[LUNCH]), Stop(0, 1, 10_800, 16_000, 3600), line_travel)
+    assert found is not None and found.service_start == 15_600
+
+
+def test_an_insertion_may_not_push_a_booked_visit_into_a_break():
+    # Booked: an hour at point 1 in [7_200, 10_800]. A 1.5 h job there from 5_400 would push
+    # it to 10_800, into lunch and so past its window: the new job goes after it, and itself
+    # waits out lunch.
+    booked = [Stop(1, 1, 7_200, 10_800, 3600)]
+    new = Stop(0, 1, 5_400, 36_000, 5_400)
+    found = best_insertion(route(booked, breaks=[LUNCH]), new, line_travel)
+    assert found is not None
+    assert (found.position, found.service_start) == (1, LUNCH[1])
+    assert best_insertion(route(booked), new, line_travel).position == 0  # without lunch
+
+
+def naive_schedule(stops, breaks, start, end):
+    """An independent oracle: wait minute by minute until a visit clears every break."""
+    clock, here = start, 0
+    for stop in stops:
+        begin = max(stop.window_start, clock + line_travel(here, stop.point))
+        while any(begin < b and begin + stop.service > a for a, b in breaks):
+            begin += 60
+        if begin > stop.window_end or begin + stop.service > end:
+            return False
+        clock, here = begin + stop.service, stop.point
+    return True
+
+
+def test_matches_a_naive_oracle_on_random_days_with_breaks():
+    rng = random.Random(11)
+    checked = 0
+    for _ in range(600):
+        pauses = sorted(rng.sample(range(3_600, 32_400, 1_200), rng.randint(1, 3)))
+        breaks = [(a, a + rng.choice([600, 1_800, 3_600])) for a in pauses]
+        breaks = [b for n, b in enumerate(breaks) if n == 0 or b[0] > breaks[n - 1][1]]
+        n = rng.randint(0, 4)
+        stops = []
+        for key in range(n):
+            start = rng.randrange(0, 30_000, 600)
+            stops.append(
+                Stop(
+                    key + 1,
+                    rng.randint(0, 8),
+                    start,
+                    start + rng.choice([1800, 3600, 7200]),
+                    rng.choice([600, 1800, 3600]),
+                )
+            )
+        stops.sort(key=lambda s: s.window_start)
+        day = route(stops, breaks=breaks)
+        assert (schedule(day, line_travel) is not None) == naive_schedule(stops, breaks, 0, 36_000)
+        if schedule(day, line_travel) is None:
+            continue
+        start = rng.randrange(0, 30_000, 600)
+        new = Stop(0, rng.randint(0, 8), start, start + 7200, rng.choice([600, 1800, 3600]))
+        found = best_insertion(day, new, line_travel)
+        possible = [
+            position
+            for position in range(n + 1)
+            if naive_schedule([*stops[:position], new, *stops[position:]], breaks, 0, 36_000)
+        ]
+        assert (found is not None) == bool(possible)
+        if found is not None:
+            assert found.position in possible
+            checked += 1
+    assert checked > 100

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +19,12 @@ from app.extensions import db
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
 from app.network.models import Dealer, Installer
-from app.scheduling.availability import load_absences, shift_span, travel_provider
+from app.scheduling.availability import (
+    breaks_within,
+    load_absences,
+    shift_span,
+    travel_provider,
+)
 from app.scheduling.models import Booking
 
 S = JobStatus
@@ -221,17 +225,9 @@ def _working_day(
             end = a
     if start >= end:
         return None
-    gaps = [(a_end, b_start) for (_, a_end), (b_start, _) in pairwise(spans) if a_end < b_start]
-    inside = sorted(
-        (max(a, start), min(b, end)) for a, b in [*gaps, *periods] if a < end and b > start
-    )
-    breaks: list[tuple[int, int]] = []
-    for a, b in inside:
-        if breaks and a <= breaks[-1][1]:
-            breaks[-1] = (breaks[-1][0], max(b, breaks[-1][1]))
-        else:
-            breaks.append((a, b))
-    return (start, end), tuple(breaks)
+    # As in booking; an absence that shortened the day at either end is no break.
+    breaks = tuple((a, b) for a, b in breaks_within(spans, periods) if a < end and b > start)
+    return (start, end), breaks
 
 
 def _crew(
