@@ -277,12 +277,20 @@ def decline(job: Job, actor: Actor, reason: str) -> Job:
             code="not_declinable",
             current_status=job.status,
         )
-    dealer_id = job.dealer_id
-    jobs.record_event(job, "declined", actor, payload={"dealer_id": dealer_id, "reason": reason})
+    jobs.record_event(
+        job, "declined", actor, payload={"dealer_id": job.dealer_id, "reason": reason}
+    )
     db.session.flush()
-    job.installer_id = None  # the declining dealer's installers no longer see it
-    found = match(job)
-    if found.candidates:
+    _hand_on(job, match(job), auto=True)
+    return job
+
+
+def _hand_on(job: Job, found: Match, *, auto: bool, why: str | None = None) -> None:
+    """Take an assigned job from its dealer: to the best other candidate when `auto`, else
+    back to created (unassigned) with the reason."""
+    previous = job.dealer_id
+    job.installer_id = None  # the previous dealer's installers no longer see it
+    if auto and found.candidates:
         job.dealer_id = found.candidates[0].dealer_id
         jobs.record_event(
             job,
@@ -290,15 +298,34 @@ def decline(job: Job, actor: Actor, reason: str) -> Job:
             SYSTEM,
             payload={
                 "dealer_id": job.dealer_id,
-                "previous_dealer_id": dealer_id,
+                "previous_dealer_id": previous,
                 "candidates": [asdict(c) for c in found.candidates],
+                **({"why": why} if why else {}),
             },
         )
         db.session.flush()
     else:
+        reason = why or found.reason or "No eligible dealer."
+        if why and found.reason:
+            reason = f"{why} {found.reason}"
         job.dealer_id = None
-        job.unassigned_reason = found.reason
+        job.unassigned_reason = reason
         jobs.transition(
-            job, JobStatus.CREATED, SYSTEM, type_="unassigned", payload={"reason": found.reason}
+            job, JobStatus.CREATED, SYSTEM, type_="unassigned", payload={"reason": reason}
         )
-    return job
+
+
+def rematch(job: Job) -> None:
+    """After a job's address, category or skills changed: keep its dealer while that dealer
+    may still serve it; otherwise hand it on (brand on automatic) or unassign it with the
+    reason. An unassigned job of a brand on automatic is tried again."""
+    brand = db.session.get(Brand, job.brand_id)
+    automatic = brand is not None and brand.assignment_mode == "auto"
+    status = JobStatus(job.status)
+    if status is JobStatus.CREATED and automatic:
+        auto_assign(job)
+    elif status is JobStatus.ASSIGNED:
+        found = match(job)
+        if all(c.dealer_id != job.dealer_id for c in found.candidates):
+            why = f"Dealer {job.dealer_id} can no longer serve the job as changed."
+            _hand_on(job, found, auto=automatic, why=why)

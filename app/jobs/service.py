@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 
 from app.auth.scoping import get_visible, visible
 from app.auth.service import Actor, Principal
+from app.db import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.geo.geocoding import geocode_address
@@ -195,6 +196,10 @@ def update_job(job: Job, changes: dict[str, Any], actor: Actor) -> Job:
     if changed:
         record_event(job, "updated", actor, payload={"changes": changed})
     db.session.flush()
+    if {"lat", "lon", "category", "required_skills"} & changed.keys():
+        from app.dispatch.service import rematch
+
+        rematch(job)
     return job
 
 
@@ -203,10 +208,17 @@ def _plain(value: Any) -> Any:
 
 
 def cancel_job(job: Job, reason: str, actor: Actor) -> Job:
-    """Cancel an open job with a reason; its booked window is released."""
-    from app.scheduling.service import release_booking
+    """Cancel an open job with a reason; its booked window is released.
 
-    transition(job, JobStatus.CANCELLED, actor, payload={"reason": reason})
+    An order cancelled is never refused (the visit must not happen), but a cancellation
+    inside the dealer's change cutoff is marked `late` in the event, for the dealer and SLA.
+    """
+    from app.scheduling.service import passed_cutoff, release_booking
+
+    payload: dict[str, Any] = {"reason": reason}
+    if (cutoff := passed_cutoff(job, utcnow())) is not None:
+        payload.update(late=True, cutoff=cutoff.isoformat())
+    transition(job, JobStatus.CANCELLED, actor, payload=payload)
     release_booking(job)
     return job
 

@@ -133,6 +133,14 @@ def change_cutoff(booking: Booking, dealer: Dealer) -> datetime:
     return booking.window_start - timedelta(hours=dealer.change_cutoff_hours)
 
 
+def passed_cutoff(job: Job, now: datetime) -> datetime | None:
+    """The cutoff of the job's booking when it has passed; None without booking or before."""
+    if job.booking is None or job.dealer_id is None:
+        return None
+    cutoff = change_cutoff(job.booking, get_dealer(job.dealer_id))
+    return cutoff if now >= cutoff else None
+
+
 def _check_cutoff(job: Job, dealer: Dealer, actor: Actor, now: datetime) -> None:
     booking = job.booking
     if booking is None or actor.role not in BOUND_BY_CUTOFF:

@@ -201,3 +201,59 @@ def test_a_declined_job_leaves_the_installer_of_the_dealer_that_declined(app, cl
     as_key(metro.dealer_key).post(f"/api/v1/jobs/{job['id']}/decline", json={"reason": "busy"})
     moved = as_key(metro.brand_key).get(f"/api/v1/jobs/{job['id']}").json
     assert (moved["dealer_id"], moved["installer_id"]) == (second.id, None)
+
+
+def test_a_job_moved_out_of_its_dealer_s_area_is_handed_on_or_unassigned(app, client, as_key):
+    metro = Metro(app)
+    far = factories.dealer(app, area=factories.square(*FAR_AWAY))
+    factories.authorize(app, metro.brand, far)
+    factories.installer(app, far, shifts=factories.ALL_WEEK)
+    api = as_key(metro.brand_key)
+    job = metro.job(client)
+    assert job["dealer_id"] == metro.dealer.id
+    moved = api.patch(f"/api/v1/jobs/{job['id']}", json={"lat": FAR_AWAY[0], "lon": FAR_AWAY[1]})
+    assert moved.status_code == 200, moved.json
+    assert (moved.json["status"], moved.json["dealer_id"]) == ("assigned", far.id)
+    handed = events(as_key, metro.brand_key, job["id"])[-1]
+    assert (handed["type"], handed["payload"]["previous_dealer_id"]) == (
+        "reassigned",
+        metro.dealer.id,
+    )
+    # Nowhere anyone serves: back to created, with the reason for the brand.
+    nowhere = api.patch(f"/api/v1/jobs/{job['id']}", json={"lat": 22.54, "lon": 114.06})
+    assert (nowhere.json["status"], nowhere.json["dealer_id"]) == ("created", None)
+    assert "No dealer's service area covers this address." in nowhere.json["unassigned_reason"]
+    # Back in town: a brand on automatic gets it assigned again.
+    home = api.patch(
+        f"/api/v1/jobs/{job['id']}", json={"lat": metro.center[0], "lon": metro.center[1]}
+    )
+    assert (home.json["status"], home.json["dealer_id"]) == ("assigned", metro.dealer.id)
+
+
+def test_a_manual_brand_s_job_moved_away_waits_for_a_new_choice(app, client, as_key):
+    metro = Metro(app, assignment_mode="manual")
+    api = as_key(metro.brand_key)
+    job = metro.job(client)
+    assert (
+        api.post(
+            f"/api/v1/jobs/{job['id']}/assign", json={"dealer_id": metro.dealer.id}
+        ).status_code
+        == 200
+    )
+    moved = api.patch(f"/api/v1/jobs/{job['id']}", json={"lat": FAR_AWAY[0], "lon": FAR_AWAY[1]})
+    assert (moved.json["status"], moved.json["dealer_id"]) == ("created", None)
+    assert moved.json["unassigned_reason"].startswith(
+        f"Dealer {metro.dealer.id} can no longer serve"
+    )
+    # Back in town it waits for the brand's choice; a move within the dealer's area keeps it.
+    lat, lon = metro.center
+    back = api.patch(f"/api/v1/jobs/{job['id']}", json={"lat": lat, "lon": lon})
+    assert (back.json["status"], back.json["dealer_id"]) == ("created", None)
+    assert (
+        api.post(
+            f"/api/v1/jobs/{job['id']}/assign", json={"dealer_id": metro.dealer.id}
+        ).status_code
+        == 200
+    )
+    near = api.patch(f"/api/v1/jobs/{job['id']}", json={"lat": lat + 0.01, "lon": lon})
+    assert (near.json["status"], near.json["dealer_id"]) == ("assigned", metro.dealer.id)

@@ -133,6 +133,15 @@ def test_change_cutoff_binds_brands_but_not_dispatchers(metro, client, as_key, c
     )
     assert moved.status_code == 200, moved.json
     assert moved.json["installer_id"] == other.id
+    # Cancelling the order is never refused, but it is recorded as a late cancellation.
+    cancelled = api.post(f"/api/v1/jobs/{job['id']}/cancel", json={"reason": "refund"})
+    assert cancelled.status_code == 200
+    event = api.get(f"/api/v1/jobs/{job['id']}/events").json[-1]
+    assert event["payload"] == {
+        "reason": "refund",
+        "late": True,
+        "cutoff": refused.json["error"]["cutoff"],
+    }
 
 
 def test_capacity_per_installer_day(app, client, as_key, clock):
