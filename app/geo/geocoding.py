@@ -20,6 +20,16 @@ from app.errors import ServiceUnavailable, Unprocessable
 
 DEFAULT_GAZETTEER = Path(__file__).parent / "data" / "shanghai_streets.csv"
 _EN_ABBREVIATIONS = {"rd": "road", "ave": "avenue", "av": "avenue", "st": "street", "mid": "middle"}
+# The gazetteer covers Shanghai only: an address that, beside the street, names another
+# city is not placed here (many cities have a 南京西路 or a Zhongshan Road).
+_CITY_WORDS = """
+    北京 天津 重庆 广州 深圳 杭州 南京 苏州 武汉 成都 西安 青岛 大连 沈阳 哈尔滨 长沙 郑州
+    济南 合肥 福州 厦门 昆明 宁波 无锡 东莞 佛山 香港 澳门 台北
+    beijing tianjin chongqing guangzhou shenzhen hangzhou nanjing suzhou wuhan chengdu
+    qingdao dalian shenyang harbin changsha zhengzhou hefei fuzhou xiamen kunming ningbo
+    dongguan foshan hongkong macau taipei
+"""
+_OTHER_CITIES = frozenset(_CITY_WORDS.split())
 
 
 def _normalize(text: str) -> str:
@@ -81,7 +91,12 @@ class OfflineGazetteer(Geocoder):
         normalized = _normalize(text)
         for key, street in self._keys:
             if key and key in normalized:
+                rest = normalized.replace(key, " ")
+                if any(city in rest for city in _OTHER_CITIES):
+                    return None
                 number = _house_number(text, street)
+                if number is not None and not 1 <= number <= street.max_number:
+                    return None  # no such house on this street
                 lat, lon = street.point(number)
                 label = f"{number or ''} {street.en}, {street.district_en}, Shanghai".strip()
                 location = Location(label, (lat, lon, 0.0), {"street": street.en, "number": number})

@@ -43,9 +43,23 @@ def test_known_streets_are_placed(gazetteer, address, point):
     assert "Nanjing West Road" in location.address
 
 
-def test_numbers_past_the_end_stop_at_the_end(gazetteer):
-    location = gazetteer.geocode("上海市南京西路99999号")
-    assert (location.latitude, location.longitude) == (31.2335, 121.468)
+def test_numbers_past_the_end_are_not_placed(gazetteer):
+    assert gazetteer.geocode("上海市南京西路99999号") is None
+    assert gazetteer.geocode("上海市南京西路0号") is None
+    assert gazetteer.geocode("上海市南京西路1号") is not None
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "北京市朝阳区南京西路12号",
+        "Nanjing West Road 5, Beijing",
+        "广州市 南京西路 5 号",
+        "5 Nanjing West Road, Hong Kong",
+    ],
+)
+def test_a_known_street_in_another_city_is_not_placed(gazetteer, address):
+    assert gazetteer.geocode(address) is None
 
 
 def test_the_right_street_wins(gazetteer):
