@@ -316,8 +316,7 @@ def _hand_on(job: Job, found: Match, *, auto: bool, why: str | None = None) -> N
 
 
 def rematch(job: Job) -> None:
-    """After a job's address, category or skills changed: keep its dealer while that dealer
-    may still serve it; otherwise hand it on (brand on automatic) or unassign it with the
+    """After a job moved: keep its dealer while that dealer may still serve it; otherwise hand it on (brand on automatic) or unassign it with the
     reason. An unassigned job of a brand on automatic is tried again."""
     brand = db.session.get(Brand, job.brand_id)
     automatic = brand is not None and brand.assignment_mode == "auto"
@@ -327,5 +326,5 @@ def rematch(job: Job) -> None:
     elif status is JobStatus.ASSIGNED:
         found = match(job)
         if all(c.dealer_id != job.dealer_id for c in found.candidates):
-            why = f"Dealer {job.dealer_id} can no longer serve the job as changed."
+            why = f"Dealer {job.dealer_id} does not serve the new address."
             _hand_on(job, found, auto=automatic, why=why)

@@ -196,7 +196,7 @@ def update_job(job: Job, changes: dict[str, Any], actor: Actor) -> Job:
     if changed:
         record_event(job, "updated", actor, payload={"changes": changed})
     db.session.flush()
-    if {"lat", "lon", "category", "required_skills"} & changed.keys():
+    if {"lat", "lon"} & changed.keys():
         from app.dispatch.service import rematch
 
         rematch(job)

@@ -243,7 +243,7 @@ def test_a_manual_brand_s_job_moved_away_waits_for_a_new_choice(app, client, as_
     moved = api.patch(f"/api/v1/jobs/{job['id']}", json={"lat": FAR_AWAY[0], "lon": FAR_AWAY[1]})
     assert (moved.json["status"], moved.json["dealer_id"]) == ("created", None)
     assert moved.json["unassigned_reason"].startswith(
-        f"Dealer {metro.dealer.id} can no longer serve"
+        f"Dealer {metro.dealer.id} does not serve the new address."
     )
     # Back in town it waits for the brand's choice; a move within the dealer's area keeps it.
     lat, lon = metro.center
