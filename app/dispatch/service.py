@@ -316,8 +316,9 @@ def _hand_on(job: Job, found: Match, *, auto: bool, why: str | None = None) -> N
 
 
 def rematch(job: Job) -> None:
-    """After a job moved: keep its dealer while that dealer may still serve it; otherwise hand it on (brand on automatic) or unassign it with the
-    reason. An unassigned job of a brand on automatic is tried again."""
+    """After a job moved: keep its dealer while that dealer may still serve it, otherwise
+    hand it on (brand on automatic) or unassign it with the reason. An unassigned job of a
+    brand on automatic is tried again."""
     brand = db.session.get(Brand, job.brand_id)
     automatic = brand is not None and brand.assignment_mode == "auto"
     status = JobStatus(job.status)
