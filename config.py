@@ -58,6 +58,8 @@ class Config:
     TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
     TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
     TWILIO_STATUS_CALLBACK_URL = os.environ.get("TWILIO_STATUS_CALLBACK_URL", "")
+    # Seconds to wait for Twilio (connect and read); a stalled call then fails and is retried.
+    TWILIO_TIMEOUT = float(os.environ.get("TWILIO_TIMEOUT", "10"))
     # Hours after the invitation before a consumer who booked nothing is nudged (at most twice).
     NUDGE_AFTER_HOURS = _int("NUDGE_AFTER_HOURS", 24)
 

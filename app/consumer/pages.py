@@ -42,7 +42,9 @@ def _error_page(error: AppError) -> Response:
             locale = job.consumer_locale
             dealer = db.session.get(Dealer, job.dealer_id) if job.dealer_id else None
             phone = dealer.phone if dealer else None
-        return _render("consumer/message.html", locale, 410, kind="expired", phone=phone)
+        # A rating link is not a booking link: its page says how to get a new rating link.
+        kind = "feedback_expired" if request.path.startswith("/f/") else "expired"
+        return _render("consumer/message.html", locale, 410, kind=kind, phone=phone)
     if error.status == 404:
         return _render("consumer/message.html", locale, 404, kind="invalid")
     raise error

@@ -32,6 +32,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "cancelled": "该订单已取消。",
         "expired_title": "链接已过期",
         "expired": "为保护您的信息，预约链接有有效期。回复短信“LINK”即可收到新链接。",
+        "feedback_expired_title": "评价链接已过期",
+        "feedback_expired": "评价链接的有效期为 30 天。如您还未评价本次服务，回复短信“LINK”即可收到新的评价链接。",
         "call": "也可以致电服务商：",
         "invalid_title": "链接无效",
         "invalid": "这个链接不完整或已失效。请使用短信中的完整链接。",
@@ -79,6 +81,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "expired_title": "This link has expired",
         "expired": "Booking links expire to protect your details. Reply LINK to our SMS and "
         "we will send you a new one.",
+        "feedback_expired_title": "This rating link has expired",
+        "feedback_expired": "Rating links work for 30 days. If you have not rated the visit yet, "
+        "reply LINK to our SMS and we will send you a new rating link.",
         "call": "You can also call the provider:",
         "invalid_title": "This link is not valid",
         "invalid": "The link is incomplete or no longer valid. Please use the full link from "

@@ -152,8 +152,9 @@ def _perform(job: Job, principal: Principal, fields: dict[str, Any]) -> tuple[Jo
         payload["position"] = position
     # Only a move the lifecycle allows goes on to the checks below; others answer 409 there.
     legal = str(TARGET[action]) in jobs.allowed_next(job.status)
-    if action is FieldAction.EN_ROUTE and legal and position:
-        payload.update(_eta(job, position, now))
+    if action is FieldAction.EN_ROUTE and legal:
+        # As of the phone's clock: a queue synced hours later must not promise a fresh ETA.
+        payload.update(_eta(job, position, fields["client_time"]))
     elif action is FieldAction.ARRIVED and position:
         distance = round(haversine_m(position["lat"], position["lon"], job.lat, job.lon))
         payload["distance_m"] = distance
@@ -188,20 +189,38 @@ def _perform(job: Job, principal: Principal, fields: dict[str, Any]) -> tuple[Jo
     return event, warnings
 
 
-def _eta(job: Job, position: dict[str, float], now: datetime) -> dict[str, Any]:
-    """Arrival time for the consumer's "on the way" message, from where the installer is."""
-    if job.dealer_id is None:
+def _eta(job: Job, position: dict[str, float] | None, at: datetime) -> dict[str, Any]:
+    """Arrival time for the consumer's "on the way" message, for a start at `at`."""
+    booking = job.booking
+    planned = booking.estimated_start if booking else None
+    live = _live_arrival(job, position, at) if position else None
+    if live is None:
+        arrival = planned  # no position or no travel times: the plan's time
+    elif booking is not None and planned is not None and at < booking.window_start:
+        # Before the window opens the installer keeps the planned time, however close they are.
+        arrival = max(live, planned)
+    else:
+        arrival = live
+    if arrival is None:
         return {}
+    local = arrival.astimezone(ZoneInfo(job.timezone))
+    # Rounded up to the minute: "about 08:33" rather than a promise already missed.
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    source = "live" if arrival is live else "planned"
+    return {"eta": local.strftime("%H:%M"), "eta_at": local.isoformat(), "eta_source": source}
+
+
+def _live_arrival(job: Job, position: dict[str, float], at: datetime) -> datetime | None:
+    """When the installer gets to the job from where the phone was, by the dealer's travel times."""
+    if job.dealer_id is None:
+        return None
     try:
         with travel_provider(get_dealer(job.dealer_id)) as travel:
             seconds = travel.seconds((position["lat"], position["lon"]), (job.lat, job.lon))
     except (TravelTimeError, ValueError):
-        return {}  # the message falls back to the planned start
-    arrival = (now + timedelta(seconds=int(seconds))).astimezone(ZoneInfo(job.timezone))
-    # Rounded up to the minute: "about 08:33" rather than a promise already missed.
-    if arrival.second or arrival.microsecond:
-        arrival = arrival.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return {"eta": arrival.strftime("%H:%M"), "eta_at": arrival.isoformat()}
+        return None
+    return at + timedelta(seconds=int(seconds))
 
 
 def _proof(job: Job, fields: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import requests
 from flask import current_app
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,15 @@ class TwilioBackend:
         from_number: str = "",
         messaging_service_sid: str = "",
         http_client: HttpClient | None = None,
+        timeout: float = 10,
     ) -> None:
         if not account_sid or not auth_token:
             raise ValueError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
         if not from_number and not messaging_service_sid:
             raise ValueError("SMS_BACKEND=twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+        # Without a timeout one stalled connection would block the sender for good; with it a
+        # hang becomes a network error, which is retried.
+        http_client = http_client or TwilioHttpClient(timeout=timeout)
         self.client = Client(account_sid, auth_token, http_client=http_client)
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
@@ -104,6 +109,7 @@ def backend() -> Backend:
             from_number=config["TWILIO_FROM"],
             messaging_service_sid=config["TWILIO_MESSAGING_SERVICE_SID"],
             http_client=_http_client,
+            timeout=float(config["TWILIO_TIMEOUT"]),
         )
     if config["SMS_BACKEND"] == "log":
         return LogBackend()

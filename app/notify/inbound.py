@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,10 +14,11 @@ from app.auth.service import Actor
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
+from app.jobs.enums import JobStatus
 from app.jobs.models import Job
-from app.notify.models import InboundMessage, OutboundMessage
+from app.notify.models import Feedback, InboundMessage, OutboundMessage
 from app.notify.reactions import job_context
-from app.notify.service import opt_in, opt_out, queue_sms
+from app.notify.service import opt_in, opt_out, queue_sms, waits_for_booking
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订"})
 START_WORDS = frozenset({"START", "UNSTOP", "订阅"})
@@ -62,7 +64,9 @@ def handle(provider_id: str, phone: str, body: str) -> Reply:
     db.session.add(inbound)
     job = _latest_job(phone)
     inbound.job_id = job.id if job else None
-    word = body.strip().upper()
+    # NFKC folds full-width input from Chinese keyboards ("１", "ＴＤ") into plain characters.
+    word = unicodedata.normalize("NFKC", body).strip().upper()
+    offer = _offer(phone, int(word)) if word in {"1", "2", "3"} else None
     queued: list[OutboundMessage] = []
 
     def reply(template: str, **context: str) -> None:
@@ -92,11 +96,15 @@ def handle(provider_id: str, phone: str, body: str) -> Reply:
         reply("help")
     elif word in LINK_WORDS and job is not None:
         inbound.action = "link"
-        reply("nudge", **{**job_context(job), "link": link_url(job.id, "book")})
-    elif word in {"1", "2", "3"}:
-        inbound.action = _book_offer(phone, int(word), reply)
+        _answer_link(job, reply)
+    elif offer is not None:
+        inbound.action = _book_offer(phone, int(word), *offer, reply)
     elif _helped_recently(phone):
         inbound.action = "ignored"
+    elif word in {"1", "2", "3"} and job is not None and not waits_for_booking(job):
+        # The offer is over (booked, visited, cancelled): say where the job stands instead.
+        inbound.action = "offer_closed"
+        _answer_link(job, reply)
     else:
         inbound.action = "not_understood"
         reply("reply_not_understood")
@@ -104,39 +112,66 @@ def handle(provider_id: str, phone: str, body: str) -> Reply:
     return Reply(inbound, queued)
 
 
+def _answer_link(job: Job, reply: Callable[..., None]) -> None:
+    """Send the link that fits the job now: book it, manage the booking, or rate the visit."""
+    context = job_context(job)
+    status = JobStatus(job.status)
+    rated = db.session.scalar(select(Feedback.id).where(Feedback.job_id == job.id)) is not None
+    if status is JobStatus.COMPLETED and not rated:
+        reply("completed", **{**context, "link": link_url(job.id, "feedback")})
+    elif status in {JobStatus.COMPLETED, JobStatus.CANCELLED}:
+        reply("reply_nothing_open", **context)
+    elif job.booking is not None:
+        reply("confirmed", **{**context, "link": link_url(job.id, "book")})
+    else:
+        reply("nudge", **{**context, "link": link_url(job.id, "book")})
+
+
 def _helped_recently(phone: str) -> bool:
+    """Tell whether this number got an automatic "that did not work" answer within the hour."""
     since = utcnow() - HELP_AGAIN_AFTER
     return (
         db.session.scalar(
-            select(OutboundMessage.id).where(
-                OutboundMessage.to == phone,
-                OutboundMessage.template == "reply_not_understood",
-                OutboundMessage.created_at >= since,
+            select(InboundMessage.id).where(
+                InboundMessage.from_number == phone,
+                InboundMessage.action.in_(["not_understood", "offer_closed"]),
+                InboundMessage.received_at >= since,
             )
         )
         is not None
     )
 
 
-def _book_offer(phone: str, choice: int, reply: Callable[..., None]) -> str:
-    """Book the window numbered `choice` in the last SMS that offered windows to this number."""
+def _offer(phone: str, choice: int) -> tuple[Job, datetime] | None:
+    """The window numbered `choice` in the last invitation actually sent to this number, while
+    its job still waits for a booking; None when there is no such offer."""
+    invitation = db.session.scalar(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.to == phone,
+            OutboundMessage.template == "invitation",
+            OutboundMessage.sent_at.is_not(None),
+        )
+        .order_by(OutboundMessage.sent_at.desc(), OutboundMessage.id.desc())
+    )
+    if invitation is None or invitation.job_id is None:
+        return None
+    offered = (invitation.payload or {}).get("offered", [])
+    job = db.session.get(Job, invitation.job_id)
+    if job is None or choice > len(offered) or not waits_for_booking(job):
+        return None
+    return job, datetime.fromisoformat(offered[choice - 1])
+
+
+def _book_offer(
+    phone: str, choice: int, job: Job, start: datetime, reply: Callable[..., None]
+) -> str:
+    """Book the offered window the consumer chose."""
     from app.scheduling.service import book
 
-    offer = db.session.scalar(
-        select(OutboundMessage)
-        .where(OutboundMessage.to == phone, OutboundMessage.template == "invitation")
-        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
-    )
-    offered = (offer.payload or {}).get("offered", []) if offer else []
-    job = db.session.get(Job, offer.job_id) if offer and offer.job_id else None
-    if job is None or choice > len(offered):
-        reply("reply_not_understood")
-        return "not_understood"
     try:
         with db.session.begin_nested():
-            book(
-                job, datetime.fromisoformat(offered[choice - 1]), Actor("consumer", f"sms:{phone}")
-            )
+            book(job, start, Actor("consumer", f"sms:{phone}"))
     except AppError:
         reply("reply_window_gone", **{**job_context(job), "link": link_url(job.id, "book")})
         return "window_gone"

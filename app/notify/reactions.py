@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.auth.links import link_url
+from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.jobs.models import Job, JobEvent
@@ -141,8 +143,12 @@ def tell_consumer(job: Job, event: JobEvent) -> None:
         context["reason"] = FAILURE_REASONS.get(job.consumer_locale, FAILURE_REASONS["en"]).get(
             reason, reason
         )
-    if template == "on_the_way" and (event.payload or {}).get("eta"):
-        context["eta"] = event.payload["eta"]
+    if template == "on_the_way":
+        eta_at = _arrival(job, event)
+        if eta_at is None or eta_at < utcnow():
+            return  # a stale event (synced late) or no honest ETA: an old promise helps no one
+        context["eta"] = eta_at.astimezone(ZoneInfo(job.timezone)).strftime("%H:%M")
+        payload["eta_at"] = eta_at.isoformat()  # the sender drops the message once it passed
     urgent = event.actor_role == "consumer" or None  # the answer to the consumer's own action
     queue_sms(
         to=job.consumer_phone,
@@ -155,6 +161,14 @@ def tell_consumer(job: Job, event: JobEvent) -> None:
         urgent=urgent,
         payload=payload,
     )
+
+
+def _arrival(job: Job, event: JobEvent) -> datetime | None:
+    """When the installer should arrive: the phone's estimate, else the planned start."""
+    eta_at = (event.payload or {}).get("eta_at")
+    if eta_at:
+        return datetime.fromisoformat(eta_at)
+    return job.booking.estimated_start if job.booking else None
 
 
 def _on_job_event(job: Job, event: JobEvent, **_: Any) -> None:

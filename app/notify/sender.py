@@ -8,7 +8,7 @@ marked failed, never retried.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -18,13 +18,15 @@ from app.extensions import db
 from app.notify.backends import SendError, backend
 from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut
-from app.notify.service import advance, release_time
+from app.notify.service import advance, release_time, waits_for_booking
 
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_S, BACKOFF_CAP_S = 30, 3600
 STUCK_AFTER = timedelta(minutes=10)
 # Twilio codes that mean the number itself is not reachable by SMS.
 OPTED_OUT_AT_CARRIER = "21610"
+# Messages that ask the consumer to book: pointless once the job no longer waits for a booking.
+BOOKING_REQUESTS = frozenset({"invitation", "nudge"})
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -67,6 +69,14 @@ def send_one(message_id: int) -> str:
     message = db.session.get(OutboundMessage, message_id)
     assert message is not None
     db.session.refresh(message)
+    # The job or the clock may have moved on since the message was queued (or the scheduler
+    # fell behind): look again before it goes.
+    reason = outdated(message, utcnow())
+    if reason:
+        return _drop(message_id, reason)
+    release = release_time(utcnow(), _zone_of(message))
+    if not message.urgent and release > utcnow():
+        return _delay(message_id, release)
     try:
         sent = backend().send(
             to=message.to, body=message.body, status_callback=status_callback_url(message.id)
@@ -82,6 +92,47 @@ def send_one(message_id: int) -> str:
             message, MessageStatus.DELIVERED if sent.status == "delivered" else MessageStatus.SENT
         )
     return "sent"
+
+
+def outdated(message: OutboundMessage, now: datetime) -> str | None:
+    """Why a queued message should no longer be sent, if it should not."""
+    from app.jobs.enums import JobStatus
+    from app.jobs.models import Job
+
+    job = db.session.get(Job, message.job_id) if message.job_id else None
+    if job is None:
+        return None
+    if message.template in BOOKING_REQUESTS and not waits_for_booking(job):
+        return f"job is {job.status}{', booked' if job.booking else ''}: no booking wanted"
+    if message.template == "on_the_way":
+        if job.status != JobStatus.EN_ROUTE:
+            return f"visit moved on ({job.status})"
+        eta_at = (message.payload or {}).get("eta_at")
+        if eta_at and datetime.fromisoformat(eta_at) < now:
+            return "arrival time already passed"
+    return None
+
+
+def _drop(message_id: int, reason: str) -> str:
+    """Undo a claim and never send the message, saying why (like an opted-out number's)."""
+    with transaction():
+        message = db.session.get(OutboundMessage, message_id)
+        assert message is not None
+        message.attempts -= 1
+        message.status = MessageStatus.SUPPRESSED
+        message.error_message = f"not sent: {reason}"[:300]
+    return "skipped"
+
+
+def _delay(message_id: int, release: datetime) -> str:
+    """Undo a claim and leave the message pending until `release` (after quiet hours)."""
+    with transaction():
+        message = db.session.get(OutboundMessage, message_id)
+        assert message is not None
+        message.attempts -= 1
+        message.status = MessageStatus.PENDING
+        message.next_attempt_at = release
+    return "delayed"
 
 
 def _record_failure(message_id: int, error: SendError) -> str:

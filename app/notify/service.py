@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -26,6 +26,9 @@ from app.notify.templates import (
     render,
 )
 from app.scheduling.windows import localize
+
+if TYPE_CHECKING:
+    from app.jobs.models import Job
 
 QUIET_FROM, QUIET_UNTIL = time(21), time(8)
 LOCALES = ("zh-CN", "en")
@@ -64,6 +67,13 @@ def release_time(now: datetime, zone: str) -> datetime:
     morning = localize(day, QUIET_UNTIL, tz)
     assert morning is not None  # 08:00 exists on every day in every zone we serve
     return morning
+
+
+def waits_for_booking(job: Job) -> bool:
+    """Tell whether the consumer may still pick a window for this job (assigned, not booked)."""
+    from app.jobs.enums import JobStatus
+
+    return JobStatus(job.status) is JobStatus.ASSIGNED and job.booking is None
 
 
 def queue_sms(

@@ -7,14 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.links import link_url
 from app.db import transaction, utcnow
 from app.extensions import db
 from app.jobs.enums import JobStatus
-from app.jobs.models import Job
+from app.jobs.models import Job, JobEvent
 from app.notify import sender
 from app.notify.models import OutboundMessage
 from app.notify.reactions import job_context
@@ -96,33 +96,25 @@ def day_before_reminders() -> int:
 
 
 def nudge_unbooked() -> int:
-    """Nudge consumers who got an invitation but booked nothing: after N and 2N hours, then stop."""
+    """Nudge consumers who got an invitation but booked nothing: N hours after the last message
+    or the job's return to waiting for a booking, whichever is later; twice at most."""
     now = utcnow()
     every = timedelta(hours=current_app.config["NUDGE_AFTER_HOURS"])
     queued = 0
     with transaction():
-        rows = list(
-            db.session.execute(
-                select(Job, OutboundMessage.created_at)
-                .join(OutboundMessage, OutboundMessage.job_id == Job.id)
-                .where(
-                    Job.status == JobStatus.ASSIGNED,
-                    OutboundMessage.template == "invitation",
-                    OutboundMessage.created_at <= now - every,
-                )
-                .order_by(Job.id, OutboundMessage.created_at.desc())
-            ).all()
+        asked = _last_asked()
+        waiting = _back_to_assigned()
+        jobs = db.session.scalars(
+            select(Job).where(Job.status == JobStatus.ASSIGNED, Job.id.in_(list(asked)))
         )
-        latest: dict[int, tuple[Job, datetime]] = {}
-        for job, invited_at in rows:
-            latest.setdefault(job.id, (job, invited_at))
-        keys = [f"nudge:{job_id}:{n}" for job_id in latest for n in range(1, MAX_NUDGES + 1)]
+        keys = [f"nudge:{job_id}:{n}" for job_id in asked for n in range(1, MAX_NUDGES + 1)]
         done = _existing(keys)
-        for job, invited_at in latest.values():
+        for job in jobs:
             if job.booking is not None:
                 continue
             sent = sum(f"nudge:{job.id}:{n}" in done for n in range(1, MAX_NUDGES + 1))
-            if sent >= MAX_NUDGES or now < invited_at + every * (sent + 1):
+            since = max(asked[job.id], waiting.get(job.id, asked[job.id]))
+            if sent >= MAX_NUDGES or now < since + every:
                 continue
             context = job_context(job)
             context["link"] = link_url(job.id, "book")
@@ -137,3 +129,28 @@ def nudge_unbooked() -> int:
                 job_id=job.id,
             )
     return queued
+
+
+def _last_asked() -> dict[int, datetime]:
+    """Per waiting job: when the consumer was last asked to book (invitation or nudge)."""
+    rows = db.session.execute(
+        select(OutboundMessage.job_id, func.max(OutboundMessage.created_at))
+        .join(Job, Job.id == OutboundMessage.job_id)
+        .where(
+            Job.status == JobStatus.ASSIGNED,
+            OutboundMessage.template.in_(["invitation", "nudge"]),
+        )
+        .group_by(OutboundMessage.job_id)
+    )
+    return {job_id: at for job_id, at in rows if job_id is not None}
+
+
+def _back_to_assigned() -> dict[int, datetime]:
+    """Per waiting job: when it last became `assigned` (dealer chosen, visit failed, released)."""
+    rows = db.session.execute(
+        select(JobEvent.job_id, func.max(JobEvent.occurred_at))
+        .join(Job, Job.id == JobEvent.job_id)
+        .where(Job.status == JobStatus.ASSIGNED, JobEvent.to_status == JobStatus.ASSIGNED)
+        .group_by(JobEvent.job_id)
+    )
+    return {job_id: at for job_id, at in rows}

@@ -67,6 +67,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ZH: "抱歉，该时间已被预约。请点击选择其他时间：{link}",
         EN: "Sorry, that time is no longer available. Pick another: {link}",
     },
+    "reply_nothing_open": {
+        ZH: "【{brand}】您的{item}服务已结束，目前没有需要预约或评价的内容。如需帮助请联系{dealer}。",
+        EN: "{brand}: Your {item} visit is closed; there is nothing to book or rate. "
+        "For help, contact {dealer}.",
+    },
     "sla_alert": {
         ZH: "【服务通】SLA告警：订单 {external_id} 的 {sla} 已{state_zh}，截止 {due}。",
         EN: "Fuwutong SLA alert: order {external_id} {sla} is {state} (due {due}).",
@@ -89,6 +94,7 @@ URGENT = frozenset(
         "help",
         "reply_not_understood",
         "reply_window_gone",
+        "reply_nothing_open",
         "installer_code",
         "sla_alert",
     }

@@ -147,6 +147,21 @@ def test_expired_links_explain_how_to_get_a_new_one(app, client, setup, monkeypa
     assert "链接已过期" in html and "LINK" in html
 
 
+def test_an_expired_feedback_link_says_how_to_get_a_new_rating_link(app, client, monkeypatch):
+    from app.auth import links
+
+    metro = Metro(app)
+    job = metro.job(client, consumer={"name": "Jane", "phone": "+14155550100", "locale": "en"})
+    with app.app_context():
+        token = make_token(job["id"], "feedback")
+    monkeypatch.setitem(links.MAX_AGE, "feedback", -1)
+    expired = client.get(f"/f/{token}")
+    assert expired.status_code == 410
+    html = expired.get_data(as_text=True)
+    assert "This rating link has expired" in html and "new rating link" in html
+    assert "Booking links" not in html
+
+
 def test_tampered_and_wrong_purpose_links_are_404(app, client, setup):
     _, job, token = setup
     assert client.get(f"/b/{token[:-2]}xx").status_code == 404

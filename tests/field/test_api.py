@@ -1,17 +1,20 @@
 """The field API: the route, status changes applied exactly once, stale and illegal actions."""
 
 import uuid
+from datetime import timedelta
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.jobs.models import JobEvent
+from app.notify import sender
 from app.notify.models import OutboundMessage
 from app.scheduling.models import Booking
 from tests import factories
-from tests.factories import FIELD_DAY, FIELD_MORNING, field_day, image
+from tests.factories import FIELD_DAY, FIELD_MORNING, datetime_of, field_day, image
 
 NEAR = {"lat": 31.2404, "lon": 121.4737, "accuracy_m": 12}  # ~1.1 km north of the jobs
 AT_DOOR = {"lat": 31.2305, "lon": 121.4738, "accuracy_m": 8}
@@ -220,7 +223,7 @@ def test_a_visit_from_start_to_completion(day, app, as_key):
 def test_the_same_event_twice_is_applied_once(day, app, as_key):
     _, jobs, phone = day
     job_id = jobs[0]["id"]
-    body = event("en_route")
+    body = event("en_route", position=NEAR)
     first = post(as_key, phone, job_id, body)
     second = post(as_key, phone, job_id, body)
     assert (first.status_code, second.status_code) == (201, 200)
@@ -323,6 +326,62 @@ def test_a_failed_visit_goes_back_to_dispatch(day, app, as_key):
     assert [j["id"] for j in route] == [j["id"] for j in jobs]
     assert route[0]["outcome"]["reason"] == "customer_absent"
     assert route[0]["visit"]["window_start"] == "2026-12-02T08:00:00+08:00"
+
+
+def test_a_queue_synced_hours_later_texts_no_stale_arrival(day, app, as_key, clock):
+    _, jobs, phone = day
+    job_id = jobs[0]["id"]
+    clock.set(datetime_of(FIELD_MORNING) + timedelta(hours=2))  # 10:30: the basement had no signal
+    batch = [
+        {**event("en_route", position=NEAR), "job_id": job_id},  # stamped 08:30
+        {**event("arrived", position=AT_DOOR), "job_id": job_id},
+        {**event("start_work"), "job_id": job_id},
+    ]
+    results = as_key(phone).post("/api/field/sync", json={"events": batch}).json["results"]
+    assert [r["result"] for r in results] == ["applied"] * 3, results
+    # The ETA is reckoned from the phone's 08:30, and long past: no "on the way" SMS at all.
+    assert results[0]["event"]["payload"]["eta"] == "08:33"
+    assert sms_for(app, job_id, "on_the_way") == []
+    photo = upload(as_key, phone, job_id).json["client_upload_id"]
+    signature = upload(as_key, phone, job_id, kind="signature").json["client_upload_id"]
+    done = event("complete", signer_name="王芳", photos=[photo], signature=signature)
+    assert post(as_key, phone, job_id, done).status_code == 201
+    assert sms_for(app, job_id, "on_the_way") == []
+    assert len(sms_for(app, job_id, "completed")) == 1
+
+
+def test_on_the_way_is_dropped_when_the_visit_moved_on_before_it_went(day, app, as_key):
+    _, jobs, phone = day
+    job_id = jobs[0]["id"]
+    post(as_key, phone, job_id, event("en_route", position=NEAR))
+    [queued] = sms_for(app, job_id, "on_the_way")
+    assert queued.status == "pending"
+    post(as_key, phone, job_id, event("arrived", position=AT_DOOR))  # before the sender ran
+    with app.app_context():
+        sender.send_due()
+    [dropped] = sms_for(app, job_id, "on_the_way")
+    assert (dropped.status, dropped.attempts, dropped.sent_at) == ("suppressed", 0, None)
+    assert "moved on (on_site)" in dropped.error_message
+
+
+def test_eta_keeps_the_planned_time_until_the_window_opens(day, app, as_key, clock):
+    _, jobs, phone = day
+    job_id = jobs[0]["id"]
+    with app.app_context():
+        planned = db.session.scalar(select(Booking).where(Booking.job_id == job_id))
+        planned_at = planned.estimated_start
+    early = datetime_of(FIELD_MORNING) - timedelta(hours=1)  # 07:30, the window opens at 08:00
+    clock.set(early)
+    started = post(
+        as_key, phone, job_id, event("en_route", position=NEAR, client_time=early.isoformat())
+    )
+    payload = started.json["event"]["payload"]
+    # 3 minutes away, but the visit is planned for later: the consumer is told the planned time.
+    assert planned_at > early + timedelta(minutes=3)
+    assert datetime_of(payload["eta_at"]) == planned_at
+    assert payload["eta_source"] == "planned"
+    [message] = sms_for(app, job_id, "on_the_way")
+    assert planned_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M") in message.body
 
 
 def test_implausible_device_clock_is_422(day, as_key):

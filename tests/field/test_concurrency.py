@@ -17,7 +17,12 @@ def test_parallel_copies_of_one_event_apply_once(app, client, clock, live_server
     metro, jobs = field_day(app, client, clock, jobs=1)
     token = factories.device_token(app, metro.installers[0])
     job_id = jobs[0]["id"]
-    body = {"client_event_id": str(uuid.uuid4()), "type": "en_route", "client_time": FIELD_MORNING}
+    body = {
+        "client_event_id": str(uuid.uuid4()),
+        "type": "en_route",
+        "client_time": FIELD_MORNING,
+        "position": {"lat": 31.2404, "lon": 121.4737},  # a live ETA, so the consumer is texted
+    }
     start = threading.Barrier(8)
     answers: list[tuple[int, str]] = []
 

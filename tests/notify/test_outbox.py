@@ -11,6 +11,7 @@ from app.extensions import db
 from app.notify import backends, sender
 from app.notify.models import OutboundMessage
 from app.notify.service import opt_out, queue_sms
+from config import Config
 from tests.factories import Metro
 from tests.notify.conftest import ACCOUNT_SID, AUTH_TOKEN, CALLBACK, FROM, twilio_error
 
@@ -83,6 +84,21 @@ def test_quiet_hours_delay_non_urgent_messages(app, clock):
         assert sender.send_one(delayed.id) == "sent"
 
 
+def test_quiet_hours_are_checked_again_when_sending(app, twilio, clock):
+    clock.set(datetime(2026, 12, 1, 12, 50, tzinfo=UTC))  # 20:50 in Shanghai: due at once
+    message_id = queue(app, "nudge")
+    clock.set(datetime(2026, 12, 1, 13, 30, tzinfo=UTC))  # the scheduler was behind: 21:30
+    with app.app_context():
+        assert sender.send_due() == {"delayed": 1}
+    waiting = message(app, message_id)
+    assert (waiting.status, waiting.attempts) == ("pending", 0)
+    assert waiting.next_attempt_at == datetime(2026, 12, 2, 0, 0, tzinfo=UTC)  # 08:00
+    assert twilio.calls == []
+    clock.set(datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
+    with app.app_context():
+        assert sender.send_due() == {"sent": 1}
+
+
 def test_opted_out_numbers_get_only_the_confirmation(app, clock):
     clock.set(DAY)
     waiting = queue(app, "nudge")
@@ -145,6 +161,26 @@ def test_transient_errors_retry_with_capped_backoff(app, twilio, clock):
     assert all(sender.backoff(n).total_seconds() <= sender.BACKOFF_CAP_S for n in range(1, 30))
 
 
+def test_a_stalled_twilio_call_times_out_and_is_retried(app, twilio, clock, monkeypatch):
+    assert Config.TWILIO_TIMEOUT == 10
+    clock.set(DAY)
+    backends.use_http_client(None)  # Twilio's own HTTP client; only its socket layer is faked
+    monkeypatch.setitem(app.config, "TWILIO_TIMEOUT", 2.5)
+    timeouts = []
+
+    def stalled(session, request, **options):
+        timeouts.append(options.get("timeout"))
+        raise requests.ReadTimeout("read timed out")
+
+    monkeypatch.setattr(requests.Session, "send", stalled)
+    message_id = queue(app, "nudge")
+    with app.app_context():
+        assert sender.send_one(message_id) == "retry"
+    assert timeouts == [2.5]
+    waiting = message(app, message_id)
+    assert (waiting.status, waiting.error_code) == ("pending", "network")
+
+
 def test_permanent_errors_are_never_retried(app, twilio, clock):
     clock.set(DAY)
     invalid = queue(app, "nudge", to="+8613800000001")
@@ -168,7 +204,7 @@ def test_retries_stop_after_max_attempts(app, twilio, clock):
     for _ in range(sender.MAX_ATTEMPTS):
         with app.app_context():
             sender.send_one(message_id)
-        clock.set(clock.now + timedelta(hours=2))
+        clock.set(clock.now + timedelta(hours=1))  # past every backoff, still before 21:00
     assert (message(app, message_id).status, message(app, message_id).attempts) == (
         "failed",
         sender.MAX_ATTEMPTS,

@@ -129,6 +129,49 @@ def test_nudges_at_most_twice_and_stop_once_booked(app, client, clock, monkeypat
     assert templates(app, keen["id"]).count("nudge") == 1
 
 
+def test_nudges_count_from_the_return_to_assigned_not_the_invitation(
+    app, client, clock, monkeypatch
+):
+    monkeypatch.setitem(app.config, "NUDGE_AFTER_HOURS", 24)
+    clock.set(NOW)
+    metro = Metro(app)
+    auth = {"Authorization": f"Bearer {metro.brand_key}"}
+    job = metro.job(client)
+    last = client.get(f"/api/v1/jobs/{job['id']}/windows", headers=auth).json["windows"][-1]
+    client.post(
+        f"/api/v1/jobs/{job['id']}/booking", json={"window_start": last["start"]}, headers=auth
+    )
+    released = NOW + timedelta(hours=100)  # days later the booking is released: waiting again
+    clock.set(released)
+    assert client.delete(f"/api/v1/jobs/{job['id']}/booking", headers=auth).status_code == 204
+    for hours, expected in [(0, 0), (0.2, 0), (23.9, 0), (24, 1), (24.2, 0), (47.9, 0), (48, 1)]:
+        clock.set(released + timedelta(hours=hours))
+        with app.app_context():
+            assert tasks.nudge_unbooked() == expected, hours
+    assert templates(app, job["id"]).count("nudge") == 2
+
+
+def test_a_held_back_invitation_is_dropped_once_the_job_is_booked(app, client, clock):
+    clock.set(datetime(2026, 11, 30, 19, 30, tzinfo=UTC))  # Tue 03:30 Shanghai: quiet hours
+    metro = Metro(app)
+    job, _ = booked_job(app, client, clock, metro, 0)  # the brand books at once
+    clock.set(datetime(2026, 12, 1, 0, 0, tzinfo=UTC))  # 08:00: the outbox opens
+    with app.app_context():
+        assert sender.send_due() == {"skipped": 1, "sent": 1}
+        rows = list(
+            db.session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.job_id == job["id"])
+                .order_by(OutboundMessage.id)
+            )
+        )
+    assert [(m.template, m.status) for m in rows] == [
+        ("invitation", "suppressed"),
+        ("confirmed", "delivered"),  # the log backend delivers
+    ]
+    assert rows[0].error_message == "not sent: job is scheduled, booked: no booking wanted"
+
+
 def test_scheduler_cli_lists_and_runs_tasks(app, clock):
     clock.set(NOW)
     runner = app.test_cli_runner()

@@ -7,7 +7,12 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from app import create_app
+from app.auth.service import Actor
+from app.db import transaction
 from app.extensions import db
+from app.jobs import service as jobs
+from app.jobs.models import Job
+from app.notify import sender
 from app.notify.models import InboundMessage, OutboundMessage, SmsOptOut
 from tests.conftest import make_config
 from tests.factories import Metro
@@ -103,7 +108,8 @@ def test_behind_a_configured_proxy_the_public_url_is_checked(database_url, tw):
 
 
 @pytest.mark.parametrize(
-    "word", ["STOP", "stop", "  Stop  ", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "退订"]
+    "word",
+    ["STOP", "stop", "  Stop  ", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "退订", "ＴＤ"],
 )
 def test_stop_words_opt_out(app, client, tw, word):
     assert inbound(client, word).status_code == 200
@@ -138,12 +144,19 @@ def test_help_answers(app, client, tw):
     assert outbox(app)[-1].template == "help"
 
 
-def test_a_reply_books_an_offered_window(app, client, tw):
+def send_outbox(app):
+    with app.app_context():
+        sender.send_due()
+
+
+@pytest.mark.parametrize("word", [" 2 ", "２"])  # full-width digits from a Chinese keyboard
+def test_a_reply_books_an_offered_window(app, client, tw, word):
     metro = Metro(app)
     job = metro.job(client)
+    send_outbox(app)
     [invitation] = outbox(app)
     offered = invitation.payload["offered"]
-    inbound(client, " 2 ")
+    inbound(client, word)
     booking = client.get(
         f"/api/v1/jobs/{job['id']}/booking", headers={"Authorization": f"Bearer {metro.brand_key}"}
     ).json
@@ -162,6 +175,7 @@ def test_a_reply_books_an_offered_window(app, client, tw):
 def test_a_reply_for_a_taken_window_says_so_with_a_link(app, client, tw):
     metro = Metro(app, installers=1, max_jobs=1)
     job = metro.job(client)
+    send_outbox(app)
     offered = outbox(app)[0].payload["offered"]
     other = metro.job(client, consumer={"name": "李", "phone": "+8613900000000"})
     api_headers = {"Authorization": f"Bearer {metro.brand_key}"}
@@ -191,6 +205,88 @@ def test_unknown_replies_get_help_at_most_once_an_hour(app, client, tw, clock):
             db.session.scalars(select(InboundMessage.action).order_by(InboundMessage.id))
         )
     assert actions == ["not_understood", "ignored", "not_understood"]
+
+
+def test_digits_without_an_offer_get_help_at_most_once_an_hour(app, client, tw):
+    for word in ("1", "2", "3", "1"):
+        inbound(client, word)
+    assert [m.template for m in outbox(app)] == ["reply_not_understood"]
+    with app.app_context():
+        actions = list(
+            db.session.scalars(select(InboundMessage.action).order_by(InboundMessage.id))
+        )
+    assert actions == ["not_understood", "ignored", "ignored", "ignored"]
+
+
+def booking_of(client, metro, job_id):
+    return client.get(
+        f"/api/v1/jobs/{job_id}/booking", headers={"Authorization": f"Bearer {metro.brand_key}"}
+    )
+
+
+def test_a_reply_books_only_a_sent_offer_of_a_job_still_waiting(app, client, tw, clock):
+    metro = Metro(app)
+    job = metro.job(client)
+    inbound(client, "1")  # the invitation has not gone out yet: there is no offer to take
+    assert booking_of(client, metro, job["id"]).status_code == 404
+    send_outbox(app)
+    offered = outbox(app)[0].payload["offered"]
+    windows = client.get(
+        f"/api/v1/jobs/{job['id']}/windows",
+        headers={"Authorization": f"Bearer {metro.brand_key}"},
+    ).json["windows"]
+    chosen = next(w["start"] for w in windows if w["start"] not in offered)
+    assert (
+        client.post(
+            f"/api/v1/jobs/{job['id']}/booking",
+            json={"window_start": chosen},
+            headers={"Authorization": f"Bearer {metro.brand_key}"},
+        ).status_code
+        == 201
+    )
+    clock.set(DAY + timedelta(minutes=61))  # past the hourly limit on automatic answers
+    inbound(client, "2")  # an old offer: the booking stays where it is
+    booked = booking_of(client, metro, job["id"]).json
+    assert datetime.fromisoformat(booked["window_start"]) == datetime.fromisoformat(chosen)
+    answer = outbox(app)[-1]
+    assert (answer.template, answer.status) == ("confirmed", "sent")
+    assert "/b/" in answer.body
+    with app.app_context():
+        actions = list(
+            db.session.scalars(select(InboundMessage.action).order_by(InboundMessage.id))
+        )
+    assert actions == ["not_understood", "offer_closed"]
+
+
+def test_link_answers_by_the_state_of_the_job(app, client, tw):
+    metro = Metro(app)
+    job = metro.job(client)
+    inbound(client, "link")
+    assert (outbox(app)[-1].template, "/b/" in outbox(app)[-1].body) == ("nudge", True)
+    windows = client.get(
+        f"/api/v1/jobs/{job['id']}/windows",
+        headers={"Authorization": f"Bearer {metro.brand_key}"},
+    ).json["windows"]
+    client.post(
+        f"/api/v1/jobs/{job['id']}/booking",
+        json={"window_start": windows[0]["start"]},
+        headers={"Authorization": f"Bearer {metro.brand_key}"},
+    )
+    inbound(client, "LINK")
+    answer = outbox(app)[-1]
+    assert (answer.template, "/b/" in answer.body) == ("confirmed", True)
+    with app.app_context(), transaction():
+        row = db.session.get(Job, job["id"])
+        for step in ("dispatched", "en_route", "on_site", "in_progress", "completed"):
+            jobs.transition(row, step, Actor("installer", "t"))
+    inbound(client, "链接")
+    answer = outbox(app)[-1]
+    assert (answer.template, "/f/" in answer.body) == ("completed", True)
+    assert answer.status == "sent"  # an answer goes at once
+    token = answer.body.rsplit("/f/", 1)[1].split()[0]
+    assert client.post(f"/f/{token}", data={"rating": "5"}).status_code == 200
+    inbound(client, "LINK")
+    assert outbox(app)[-1].template == "reply_nothing_open"
 
 
 def test_a_retried_inbound_webhook_acts_once(app, client, tw):
