@@ -30,8 +30,10 @@ from app.geo.travel import TravelTimeError
 from app.jobs import service as jobs
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
+from app.network.models import Installer
 from app.network.service import get_dealer
 from app.scheduling.availability import travel_provider
+from app.scheduling.models import Booking
 from app.scheduling.service import release_booking
 
 # How far the phone's clock may be from ours before an event is refused as implausible.
@@ -193,7 +195,10 @@ def _eta(job: Job, position: dict[str, float] | None, at: datetime) -> dict[str,
     """Arrival time for the consumer's "on the way" message, for a start at `at`."""
     booking = job.booking
     planned = booking.estimated_start if booking else None
-    live = _live_arrival(job, position, at) if position else None
+    source = "live" if position else "route"
+    # Without a position the installer is reckoned to leave the day's previous visit (or home).
+    origin = position or _previous_place(job)
+    live = _live_arrival(job, origin, at) if origin else None
     if live is None:
         arrival = planned  # no position or no travel times: the plan's time
     elif booking is not None and planned is not None and at < booking.window_start:
@@ -207,8 +212,30 @@ def _eta(job: Job, position: dict[str, float] | None, at: datetime) -> dict[str,
     # Rounded up to the minute: "about 08:33" rather than a promise already missed.
     if local.second or local.microsecond:
         local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    source = "live" if arrival is live else "planned"
+    source = source if arrival is live else "planned"
     return {"eta": local.strftime("%H:%M"), "eta_at": local.isoformat(), "eta_source": source}
+
+
+def _previous_place(job: Job) -> dict[str, float] | None:
+    """Where the installer was last: the visit before this one in the day's order, or home."""
+    booking = job.booking
+    if booking is None:
+        return None
+    before = db.session.execute(
+        select(Job.lat, Job.lon)
+        .join(Booking, Booking.job_id == Job.id)
+        .where(
+            Booking.installer_id == booking.installer_id,
+            Booking.local_date == booking.local_date,
+            Booking.sequence < booking.sequence,
+        )
+        .order_by(Booking.sequence.desc())
+        .limit(1)
+    ).first()
+    if before is not None:
+        return {"lat": before.lat, "lon": before.lon}
+    installer = db.session.get(Installer, booking.installer_id)
+    return {"lat": installer.home_lat, "lon": installer.home_lon} if installer else None
 
 
 def _live_arrival(job: Job, position: dict[str, float], at: datetime) -> datetime | None:

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.jobs.models import JobEvent
+from app.geo.travel import GreatCircleTravel
+from app.jobs.models import Job, JobEvent
 from app.notify import sender
 from app.notify.models import OutboundMessage
 from app.scheduling.models import Booking
@@ -430,3 +431,35 @@ def test_new_endpoints_are_in_the_openapi_document(client):
     upload_body = paths["/api/field/jobs/{job_id}/attachments"]["post"]["requestBody"]
     assert "multipart/form-data" in upload_body["content"]
     assert paths["/api/field/auth/code"]["post"]["security"] == []
+
+
+def test_a_late_start_without_a_position_is_reckoned_from_the_previous_visit(
+    day, app, as_key, clock
+):
+    metro, jobs, phone = day
+    with app.app_context():
+        rows = list(
+            db.session.scalars(
+                select(Booking)
+                .where(Booking.job_id.in_([j["id"] for j in jobs]))
+                .order_by(Booking.sequence)
+            )
+        )
+        previous, late = rows[0], rows[1]
+        planned = late.estimated_start
+        here, there = db.session.get(Job, previous.job_id), db.session.get(Job, late.job_id)
+        dealer = metro.dealer
+        seconds = GreatCircleTravel(dealer.road_factor, dealer.average_speed_kmh).seconds(
+            (here.lat, here.lon), (there.lat, there.lon)
+        )
+    setting_off = planned + timedelta(minutes=20)  # the plan said be there 20 minutes ago
+    clock.set(setting_off)
+    started = post(
+        as_key, phone, late.job_id, event("en_route", client_time=setting_off.isoformat())
+    )
+    payload = started.json["event"]["payload"]
+    assert payload["eta_source"] == "route"
+    expected = setting_off + timedelta(seconds=int(seconds))
+    assert expected <= datetime_of(payload["eta_at"]) < expected + timedelta(minutes=1)
+    [message] = sms_for(app, late.job_id, "on_the_way")
+    assert payload["eta"] in message.body
