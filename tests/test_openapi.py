@@ -44,6 +44,7 @@ def seeded(app):
             "key_id": factories.rows(app, ApiKey)[0].id,
             "block_id": block.id,
             "policy_id": 1,
+            "alert_id": 1,
             "day": "2026-12-02",
             "user_id": person.id,
             "device_id": 1,
@@ -76,7 +77,9 @@ schema.config.generation.update(allow_x00=False)
 RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/dealers": "the time zone must exist, the phone number must be valid",
     "PATCH /api/v1/dealers/{dealer_id}": "the time zone must exist, the phone must be valid",
-    "PATCH /api/v1/brands/{brand_id}": "the webhook URL must be http(s), the phone valid",
+    "PATCH /api/v1/brands/{brand_id}": (
+        "the webhook URL must be http(s) and comes with a secret, the phone valid"
+    ),
     "PUT /api/v1/dealers/{dealer_id}/service-area": "rings closed, no self-intersection",
     "POST /api/v1/dealers/{dealer_id}/installers": "phone, time zone, shifts end after start",
     "PATCH /api/v1/installers/{installer_id}": "the phone and time zone must be valid",
@@ -96,7 +99,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/dealers/{dealer_id}/plans/{day}": "only days from today to 60 days ahead",
     "PUT /api/v1/jobs/{job_id}/plan-lock": "the job must be booked; positions fill from the start",
     "PUT /api/v1/brands/{brand_id}/business-calendar": "the time zone must exist; periods end after start",
-    "POST /api/v1/brands/{brand_id}/sla-policies": "one policy per scope; the region must exist",
+    "POST /api/v1/brands/{brand_id}/sla-policies": (
+        "one policy per scope; the region must exist; business_hours needs a calendar"
+    ),
+    "PUT /api/v1/brands/{brand_id}/sla-policies/{policy_id}": "business_hours needs a calendar",
 }
 
 

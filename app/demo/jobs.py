@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.auth.service import Actor
 from app.db import clock_set_to
@@ -41,13 +41,13 @@ VISIT = [JobStatus.EN_ROUTE, JobStatus.ON_SITE, JobStatus.IN_PROGRESS, JobStatus
 
 
 class _Clock:
-    """A simulated clock the services read while the demo replays history."""
+    """A simulated clock the services read while the demo replays history (never past now)."""
 
     def __init__(self, moment: datetime) -> None:
-        self.moment = moment
+        self.moment = self.limit = moment
 
     def __call__(self) -> datetime:
-        return self.moment
+        return min(self.moment, self.limit)
 
 
 def _fields(
@@ -124,7 +124,7 @@ def seed_jobs(
             job = jobs.create_job(brand.id, _fields(rng, n, spec, streets), brand_actor)
             _deliver_due(job, sim, now)
             _advance(rng, job, target, day, sim, now, brand_actor)
-    _deliver_history(now)
+        _deliver_history(sim, now)
 
 
 def _deliver_due(job: Job, sim: _Clock, now: datetime) -> None:
@@ -144,15 +144,21 @@ def _deliver_due(job: Job, sim: _Clock, now: datetime) -> None:
     sim.moment = resume
 
 
-def _deliver_history(now: datetime) -> None:
-    """Messages of the replayed past count as delivered; only future ones wait in the outbox."""
-    db.session.execute(
-        update(OutboundMessage)
+def _deliver_history(sim: _Clock, now: datetime) -> None:
+    """Messages of the replayed past are delivered, through the same path as the sender (so a
+    delivered invitation records the consumer's contact); only future ones wait."""
+    waiting = db.session.scalars(
+        select(OutboundMessage)
         .where(
             OutboundMessage.status == MessageStatus.PENDING, OutboundMessage.next_attempt_at <= now
         )
-        .values(status=MessageStatus.DELIVERED, attempts=1, sent_at=OutboundMessage.next_attempt_at)
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
     )
+    for message in list(waiting):
+        sim.moment = message.next_attempt_at
+        message.attempts, message.sent_at = 1, sim.moment
+        advance(message, MessageStatus.DELIVERED)
+    sim.moment = now
 
 
 def _advance(

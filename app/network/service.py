@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from app.auth.enums import Role
 from app.auth.scoping import get_visible, visible
 from app.auth.service import Principal
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.extensions import db
 from app.geo.geometry import parse_area, to_geojson
 from app.network.models import (
@@ -69,6 +69,13 @@ def update_brand(brand: Brand, changes: dict[str, Any]) -> Brand:
     """Apply allowed changes to a brand."""
     if "name" in changes:
         _ensure_unique(Brand, "name", changes["name"], exclude_id=brand.id)
+    url = changes.get("sla_webhook_url", brand.sla_webhook_url)
+    if url and not changes.get("sla_webhook_secret", brand.sla_webhook_secret):
+        # Alerts are signed with the secret: without one the receiver cannot trust them.
+        raise Unprocessable(
+            "An sla_webhook_url needs an sla_webhook_secret (16–200 characters) to sign alerts.",
+            fields={"sla_webhook_secret": ["required with sla_webhook_url"]},
+        )
     for field, value in changes.items():
         setattr(brand, field, value)
     db.session.flush()

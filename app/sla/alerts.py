@@ -5,26 +5,36 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import time
 from datetime import timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.db import transaction, utcnow
+from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.jobs.models import Job
 from app.network.models import Brand
-from app.notify.sender import backoff
 from app.notify.service import queue_sms
 from app.sla.metrics import Filters, job_states
 from app.sla.models import SlaAlert
 
 LOOKBACK = timedelta(days=90)
-MAX_ATTEMPTS = 8
+# Retries over about a day: 1 minute doubling to an hourly cap (1+2+…+32 min, then 23 h).
+MAX_ATTEMPTS = 30
+RETRY_BASE, RETRY_CAP = timedelta(minutes=1), timedelta(hours=1)
 WEBHOOK_TIMEOUT_S = 5.0
+STATUSES = ("pending", "sending", "delivered", "failed", "skipped")
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Wait after the n-th failed attempt: min(cap, base × 2^(n-1)), less up to a tenth (jitter)."""
+    ceiling = min(RETRY_CAP, RETRY_BASE * 2 ** min(max(attempts - 1, 0), 20))
+    return ceiling * (rng or random).uniform(0.9, 1.0)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -146,19 +156,26 @@ def _deliver(alert_id: int) -> str:
     db.session.refresh(alert)
     brand = db.session.get(Brand, alert.brand_id)
     assert brand is not None
+    if not (brand.sla_webhook_url and brand.sla_webhook_secret):
+        # Never POST unsigned (or signed with an empty key); redeliver once configured.
+        with transaction():
+            alert = db.session.get(SlaAlert, alert_id)
+            assert alert is not None
+            alert.status, alert.last_error = "failed", "no webhook URL and secret configured"
+        return "failed"
     body = json.dumps(
         {**alert.payload, "alert_id": alert.id}, ensure_ascii=False, sort_keys=True
     ).encode()
     stamp = int(time.time())
     try:
         response = requests.post(
-            brand.sla_webhook_url or "",
+            brand.sla_webhook_url,
             data=body,
             headers={
                 "Content-Type": "application/json",
                 "X-Fuwutong-Event": "sla.alert",
                 "X-Fuwutong-Delivery": str(alert.id),
-                "X-Fuwutong-Signature": sign(brand.sla_webhook_secret or "", stamp, body),
+                "X-Fuwutong-Signature": sign(brand.sla_webhook_secret, stamp, body),
             },
             timeout=WEBHOOK_TIMEOUT_S,
         )
@@ -175,7 +192,7 @@ def _deliver(alert_id: int) -> str:
         if alert.attempts >= MAX_ATTEMPTS:
             alert.status = "failed"
             return "failed"
-        alert.status, alert.next_attempt_at = "pending", utcnow() + backoff(alert.attempts)
+        alert.status, alert.next_attempt_at = "pending", utcnow() + retry_delay(alert.attempts)
         return "retry"
 
 
@@ -193,3 +210,32 @@ def release_stuck() -> int:
             .execution_options(synchronize_session=False)
         )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def list_alerts(
+    brand_id: int, *, status: str | None = None, state: str | None = None
+) -> Select[Any]:
+    """The brand's alerts, newest first, optionally in one delivery status and SLA state."""
+    stmt = select(SlaAlert).where(SlaAlert.brand_id == brand_id)
+    if status is not None:
+        stmt = stmt.where(SlaAlert.status == status)
+    if state is not None:
+        stmt = stmt.where(SlaAlert.state == state)
+    return stmt.order_by(SlaAlert.id.desc())
+
+
+def redeliver(brand: Brand, alert_id: int) -> SlaAlert:
+    """Send a failed alert again: a fresh round of attempts starting now."""
+    alert = db.session.get(SlaAlert, alert_id)
+    if alert is None or alert.brand_id != brand.id:
+        raise NotFound(f"SLA alert {alert_id} not found.")
+    if alert.status != "failed":
+        raise Conflict(
+            f"SLA alert {alert_id} is {alert.status}; only failed alerts are redelivered.",
+            code="not_failed",
+        )
+    if not brand.sla_webhook_url:
+        raise Unprocessable("The brand has no sla_webhook_url to deliver to.")
+    alert.status, alert.attempts, alert.next_attempt_at = "pending", 0, utcnow()
+    db.session.flush()
+    return alert

@@ -12,10 +12,13 @@ from app.auth.scoping import get_visible
 from app.db import transaction, utcnow
 from app.jobs import service as jobs
 from app.network.models import Brand
-from app.sla import blp, policies
+from app.pagination import page_schema, paginate
+from app.sla import alerts, blp, policies
 from app.sla import service as sla
 from app.sla.metrics import job_clocks
 from app.sla.schemas import (
+    AlertArgsSchema,
+    AlertSchema,
     CalendarOutSchema,
     CalendarSchema,
     ClockSchema,
@@ -149,3 +152,24 @@ def clocks(job_id: int) -> Any:
     """The job's SLA clocks: target, deadline, when kept, elapsed, state."""
     job = jobs.get_job(current_principal(), job_id)
     return job_clocks(job.id, utcnow())
+
+
+@blp.route("/brands/<int:brand_id>/sla-alerts", methods=["GET"])
+@require_role(*OWNERS)
+@blp.arguments(AlertArgsSchema, location="query")
+@blp.response(200, page_schema(AlertSchema))
+def list_alerts(args: dict[str, Any], brand_id: int) -> Any:
+    """The brand's SLA alerts and their webhook delivery, newest first."""
+    stmt = alerts.list_alerts(
+        _brand(brand_id).id, status=args.get("status"), state=args.get("state")
+    )
+    return paginate(stmt, page=args["page"], per_page=args["per_page"])
+
+
+@blp.route("/brands/<int:brand_id>/sla-alerts/<int:alert_id>/redeliver", methods=["POST"])
+@require_role(*OWNERS)
+@blp.response(200, AlertSchema)
+def redeliver_alert(brand_id: int, alert_id: int) -> Any:
+    """Send a failed alert again (a fresh round of retries)."""
+    with transaction():
+        return alerts.redeliver(_brand(brand_id), alert_id)

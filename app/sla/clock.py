@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.scheduling.windows import localize
@@ -27,10 +27,31 @@ class Calendar:
         zone = ZoneInfo(self.zone)
         found = []
         for start, end in self.hours.get(day.isoweekday(), ()):
-            a, b = localize(day, start, zone), localize(day, end, zone)
-            if a is not None and b is not None and b > a:
+            a, b = _instant(day, start, zone), _instant(day, end, zone)
+            if b > a:
                 found.append((a, b))
         return sorted(found)
+
+
+def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """A local wall-clock time as an instant; one inside a DST gap moves to the gap's end."""
+    found = localize(day, clock, zone)
+    if found is not None:
+        return found
+    naive = datetime.combine(day, clock)
+    # Inside the gap the two offsets bracket the transition: search for the first instant
+    # whose local time is at or after the wall-clock time asked for.
+    low = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    high = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if low > high:
+        low, high = high, low
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
 
 
 ALWAYS = None  # no calendar: the clock never pauses

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from app.db import utcnow
 from app.extensions import db
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
-from app.sla.clock import add_business_time
-from app.sla.models import JobSla
+from app.sla.clock import Calendar, add_business_time
+from app.sla.models import JobSla, SlaPolicy
 from app.sla.policies import calendar_of, policy_for, region_of
 
 log = logging.getLogger(__name__)
+RISK_SHARE = 0.2  # at risk when less than this share of the target time is left
 DUES = {
     "assign_due": "assign_minutes",
     "contact_due": "contact_minutes",
     "schedule_due": "schedule_minutes",
     "complete_due": "complete_minutes",
+}
+KEPT = {
+    "assign_due": "assigned_at",
+    "contact_due": "contacted_at",
+    "schedule_due": "scheduled_at",
+    "complete_due": "completed_at",
 }
 
 
@@ -43,18 +51,59 @@ def _start(job: Job, at: datetime) -> JobSla:
     )
     if policy is not None:
         calendar = calendar_of(job.brand_id) if policy.business_hours else None
-        for due, target in DUES.items():
-            minutes = getattr(policy, target)
-            if minutes is None:
-                continue
-            try:
-                setattr(facts, due, add_business_time(at, timedelta(minutes=minutes), calendar))
-            except ValueError:
-                # A calendar too sparse for the target: the promise has no deadline rather
-                # than the order being refused.
-                log.warning("no %s for job %s: business calendar too sparse", due, job.id)
+        set_deadlines(facts, policy, calendar)
     db.session.add(facts)
     return facts
+
+
+def set_deadlines(
+    facts: JobSla, policy: SlaPolicy, calendar: Calendar | None, *, open_only: bool = False
+) -> None:
+    """Each promise's deadline, and when it turns at risk, counted in the policy's time.
+
+    With `open_only`, promises already kept keep their deadlines (a calendar change
+    moves only what is still running).
+    """
+    for due, target in DUES.items():
+        minutes = getattr(policy, target)
+        if minutes is None or (open_only and getattr(facts, KEPT[due]) is not None):
+            continue
+        risk = due.replace("_due", "_risk_at")
+        try:
+            setattr(
+                facts,
+                due,
+                add_business_time(facts.created_at, timedelta(minutes=minutes), calendar),
+            )
+            share = timedelta(minutes=minutes * (1 - RISK_SHARE))
+            setattr(facts, risk, add_business_time(facts.created_at, share, calendar))
+        except ValueError:
+            # A calendar too sparse for the target: the promise has no deadline rather
+            # than the order being refused.
+            log.warning("no %s for job %s: business calendar too sparse", due, facts.job_id)
+            setattr(facts, due, None)
+            setattr(facts, risk, None)
+
+
+def recompute_open_deadlines(brand_id: int) -> int:
+    """After a calendar change: move the running deadlines of the brand's business-hours jobs."""
+    calendar = calendar_of(brand_id)
+    stmt = (
+        select(JobSla, SlaPolicy)
+        .join(SlaPolicy, SlaPolicy.id == JobSla.policy_id)
+        .where(
+            JobSla.brand_id == brand_id,
+            SlaPolicy.business_hours.is_(True),
+            JobSla.cancelled_at.is_(None),
+            or_(*(getattr(JobSla, kept).is_(None) for kept in KEPT.values())),
+        )
+    )
+    count = 0
+    for facts, policy in db.session.execute(stmt):
+        set_deadlines(facts, policy, calendar, open_only=True)
+        count += 1
+    db.session.flush()
+    return count
 
 
 def _window(payload: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
@@ -72,6 +121,10 @@ def _arrival_due(facts: JobSla) -> datetime | None:
     return facts.window_end + timedelta(minutes=facts.arrival_tolerance_minutes)
 
 
+def _local_day(moment: datetime | None, job: Job) -> date | None:
+    return moment.astimezone(ZoneInfo(job.timezone)).date() if moment else None
+
+
 def apply(facts: JobSla, job: Job, event: JobEvent, at: datetime) -> None:
     """Move a job's SLA facts on by one event."""
     kind = event.type
@@ -87,10 +140,19 @@ def apply(facts: JobSla, job: Job, event: JobEvent, at: datetime) -> None:
             facts.window_start, facts.window_end = start, end
             if facts.arrived_at is None:
                 facts.arrival_due = _arrival_due(facts)
+            if facts.plan_issue_date != _local_day(start, job):
+                facts.plan_issue_date = None  # moved off the day the issue was about
     elif kind in ("booking_cancelled", "returned_to_dispatch"):
         facts.window_start = facts.window_end = None
+        facts.plan_issue_date = None
         if facts.arrived_at is None:
             facts.arrival_due = None
+    elif kind == "plan_issue":
+        day = (event.payload or {}).get("date")
+        if day and date.fromisoformat(day) == _local_day(facts.window_start, job):
+            facts.plan_issue_date = date.fromisoformat(day)
+    elif kind == "plan_issue_resolved":
+        facts.plan_issue_date = None
     elif kind == "on_site" and facts.arrived_at is None:
         facts.arrived_at = at
     elif kind == "failed":

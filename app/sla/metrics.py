@@ -5,21 +5,22 @@ Each promise has a start (job creation), a deadline and a moment it was kept:
   at_risk   not yet kept, not yet due, and predicted to be missed
   ok        not yet kept, not yet due     n/a       not promised, or the job was cancelled
 Predictions: a booked window (or planned ETA) after the completion deadline, a planned ETA
-after the window's end (plus tolerance), or less than a fifth of the time left.
+after the window's end plus tolerance, an open plan issue on the booked day (arrival and
+completion), or less than a fifth of the target left (in business time when the clock pauses).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
-    Interval,
     Select,
     String,
     and_,
@@ -38,7 +39,6 @@ from app.sla.models import JobSla
 
 SLAS = ("assign", "contact", "schedule", "complete", "arrival", "first_visit")
 STATES = ("met", "breached", "at_risk", "ok", "n/a")
-RISK_SHARE = 0.2  # at risk when less than this share of the target time is left
 
 
 def _dialect() -> str:
@@ -53,11 +53,38 @@ def seconds_between(start: Any, end: Any) -> ColumnElement[float]:
     return cast((func.julianday(end) - func.julianday(start)) * 86400.0, Float)
 
 
-def week_of(column: Any) -> ColumnElement[str]:
-    """The Monday (UTC) of the week an instant falls in, as YYYY-MM-DD."""
+def _offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """The zone's UTC offset (seconds) from each of its changes between two instants."""
+
+    def offset(moment: datetime) -> int:
+        return int(moment.astimezone(zone).utcoffset().total_seconds())  # type: ignore[union-attr]
+
+    found = [(start, offset(start))]
+    day = start
+    while day < end:
+        following = min(day + timedelta(days=1), end)
+        if offset(following) != found[-1][1]:
+            low, high = day, following  # the change is in here: find its second
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (low, middle) if offset(middle) != found[-1][1] else (middle, high)
+            found.append((high.replace(microsecond=0), offset(high)))
+        day = following
+    return found
+
+
+def week_of(column: Any, zone: str, start: datetime, end: datetime) -> ColumnElement[str]:
+    """The local Monday (in `zone`) of the week an instant falls in, as YYYY-MM-DD.
+
+    SQLite has no time zones: the offsets in force between start and end become a CASE.
+    """
     if _dialect() == "postgresql":
-        return func.to_char(func.date_trunc("week", func.timezone("UTC", column)), "YYYY-MM-DD")
-    return func.date(column, "-6 days", "weekday 1")
+        return func.to_char(func.date_trunc("week", func.timezone(zone, column)), "YYYY-MM-DD")
+    offsets = _offsets(ZoneInfo(zone), start, end)
+    shifts = [f"{seconds:+d} seconds" for _, seconds in offsets]
+    whens = [(column < at(since), shifts[n]) for n, (since, _) in enumerate(offsets[1:])]
+    shift: Any = case(*whens, else_=shifts[-1]) if whens else literal(shifts[0])
+    return func.date(column, shift, "-6 days", "weekday 1")
 
 
 def at(now: datetime) -> ColumnElement[datetime]:
@@ -65,15 +92,8 @@ def at(now: datetime) -> ColumnElement[datetime]:
     return literal(now, type_=UTCDateTime())
 
 
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # where an open-ended report's offsets start
 CODES = {"n/a": 0, "met": 1, "breached": 2, "at_risk": 3, "ok": 4}
-
-
-def _late_share(now: datetime, start: Any, due: Any) -> ColumnElement[bool]:
-    """More than (1 − RISK_SHARE) of the time from start to due has passed."""
-    if _dialect() == "postgresql":
-        scaled = (due - start).self_group().op("*", return_type=Interval())(1 - RISK_SHARE)
-        return (at(now) - start) > scaled
-    return seconds_between(start, at(now)) > seconds_between(start, due) * (1 - RISK_SHARE)
 
 
 def state(sla: str, now: datetime, *, codes: bool = False) -> ColumnElement[Any]:
@@ -106,7 +126,7 @@ def state(sla: str, now: datetime, *, codes: bool = False) -> ColumnElement[Any]
             (f.arrived_at.is_not(None), "breached"),
             (cancelled, "n/a"),
             (and_(f.arrival_due.is_not(None), at(now) > f.arrival_due), "breached"),
-            (eta_late, "at_risk"),
+            (or_(eta_late, f.plan_issue_date.is_not(None)), "at_risk"),
             else_="ok",
         )
     stop = {
@@ -121,10 +141,13 @@ def state(sla: str, now: datetime, *, codes: bool = False) -> ColumnElement[Any]
         "schedule": f.schedule_due,
         "complete": f.complete_due,
     }[sla]
-    predicted: list[ColumnElement[bool]] = [_late_share(now, f.created_at, due)]
+    risk_at = getattr(f, f"{sla}_risk_at")
+    # risk_at: when less than a fifth of the target is left, in business time if it pauses.
+    predicted: list[ColumnElement[bool]] = [and_(risk_at.is_not(None), at(now) > risk_at)]
     if sla == "complete":
         predicted.append(and_(f.window_start.is_not(None), f.window_start > due))
         predicted.append(and_(Booking.estimated_start.is_not(None), Booking.estimated_start > due))
+        predicted.append(f.plan_issue_date.is_not(None))
     return cases(
         (due.is_(None), "n/a"),
         (and_(stop.is_not(None), stop <= due), "met"),
@@ -173,12 +196,13 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _per_job(filters: Filters, now: datetime) -> Any:
+def _per_job(filters: Filters, now: datetime, zone: str) -> Any:
     """One row per filtered job: its dimensions, flags, durations and every state (as a code)."""
     f = JobSla
+    span = (filters.created_from or EPOCH, filters.created_to or now)
     arrived = and_(f.arrived_at.is_not(None), f.arrival_due.is_not(None))
     columns: list[Any] = [
-        week_of(f.created_at).label("week"),
+        week_of(f.created_at, zone, *span).label("week"),
         f.dealer_id.label("dealer_id"),
         f.category.label("category"),
         f.region_id.label("region_id"),
@@ -252,10 +276,12 @@ def _finish(row: dict[str, Any], medians: dict[str, float]) -> dict[str, Any]:
     return row
 
 
-def summary_rows(filters: Filters, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Totals and rows per week, dealer, category and region: one grouped pass over the jobs
-    to cells of (week, dealer, category, region) sums, rolled up here."""
-    j = _per_job(filters, now)
+def summary_rows(
+    filters: Filters, now: datetime, *, zone: str = "UTC"
+) -> dict[str, list[dict[str, Any]]]:
+    """Totals and rows per week (local to `zone`), dealer, category and region: one grouped
+    pass over the jobs to cells of (week, dealer, category, region) sums, rolled up here."""
+    j = _per_job(filters, now, zone)
     cells = _cells(j)
     medians = _medians(cells)
     measures = [*COUNTS, *(f"{sla}_{state}" for sla in SLAS for state in ("breached", "at_risk"))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
@@ -104,12 +104,19 @@ class JobSla(Base):
     contact_due: Mapped[datetime | None]
     schedule_due: Mapped[datetime | None]
     complete_due: Mapped[datetime | None]
+    # When less than a fifth of each target is left, in the policy's (business) time.
+    assign_risk_at: Mapped[datetime | None]
+    contact_risk_at: Mapped[datetime | None]
+    schedule_risk_at: Mapped[datetime | None]
+    complete_risk_at: Mapped[datetime | None]
     # The booked window now, and the one the installer arrived in (for on-time arrival).
     window_start: Mapped[datetime | None]
     window_end: Mapped[datetime | None]
     # Arrived on time when arrived_at <= arrival_due (window end at arrival + tolerance).
     arrival_due: Mapped[datetime | None]
     arrival_tolerance_minutes: Mapped[int | None]
+    # The local day of an open plan issue on the booked day (the planner cannot serve it).
+    plan_issue_date: Mapped[date | None]
     failed_visits: Mapped[int] = mapped_column(default=0)
     # True: completed at the first visit; False: a visit failed first; None: not known yet.
     first_visit_ok: Mapped[bool | None]

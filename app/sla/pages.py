@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, render_template, request, stream_with_context
+from flask import Response, render_template, request, stream_with_context
 
 from app.auth.enums import Role
 from app.auth.scoping import visible
@@ -23,7 +23,7 @@ from app.sla import charts
 from app.sla import pages_bp as bp
 from app.sla import service as sla
 from app.sla.metrics import SLAS, job_clocks
-from app.sla.policies import regions
+from app.sla.policies import regions, report_zone
 
 READERS = (Role.ADMIN, Role.BRAND, Role.DEALER)
 bp.register_error_handler(AppError, error_page)
@@ -35,8 +35,9 @@ def _page(template: str, **context: Any) -> Response:
     return response
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
+def _zone(principal: Principal) -> ZoneInfo:
+    """The brand's report zone (its business calendar's), else the deployment default."""
+    return ZoneInfo(report_zone(principal.brand_id))
 
 
 def _day(name: str) -> date | None:
@@ -52,9 +53,11 @@ def _int(name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
-def filters_from_query(now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
+def filters_from_query(
+    now: datetime, principal: Principal
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The API filters for the page's query string, and the form's values to show back."""
-    zone = _zone()
+    zone = _zone(principal)
     today = now.astimezone(zone).date()
     first, last = _day("from") or today - timedelta(days=89), _day("to") or today
     category = (
@@ -86,7 +89,7 @@ def filters_from_query(now: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
 def dashboard(principal: Principal) -> Response:
     """The dashboard for the signed-in brand (or the dealer's scorecard)."""
     now = utcnow()
-    args, form = filters_from_query(now)
+    args, form = filters_from_query(now, principal)
     summary = sla.summary(principal, args, now)
     flagged = sla.flagged(principal, {**args, "limit": 50}, now)
     weeks = summary["weekly"]
@@ -134,6 +137,7 @@ def dashboard(principal: Principal) -> Response:
         query=request.query_string.decode(),
         is_dealer=principal.role is Role.DEALER,
         brand_ids=brand_ids,
+        zone=_zone(principal),
     )
 
 
@@ -158,7 +162,7 @@ def job(job_id: int, principal: Principal) -> Response:
 def export(principal: Principal) -> Response:
     """The filtered jobs with their SLA columns, as CSV."""
     now = utcnow()
-    args, _ = filters_from_query(now)
+    args, _ = filters_from_query(now, principal)
     response = Response(
         stream_with_context(sla.export_csv(principal, args, now)), mimetype="text/csv"
     )

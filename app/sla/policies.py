@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from flask import current_app
 from shapely.geometry import Point, shape
 from sqlalchemy import or_, select
 
@@ -84,6 +85,7 @@ def create_policy(brand_id: int, fields: dict[str, Any]) -> SlaPolicy:
                 code="duplicate_scope",
                 policy_id=policy.id,
             )
+    _ensure_calendar(brand_id, bool(fields.get("business_hours")))
     policy = SlaPolicy(brand_id=brand_id, category=category, region_id=region_id, version=1)
     for name in TARGETS:
         if name in fields:
@@ -93,12 +95,23 @@ def create_policy(brand_id: int, fields: dict[str, Any]) -> SlaPolicy:
     return policy
 
 
+def _ensure_calendar(brand_id: int, business_hours: bool) -> None:
+    """Business-hours clocks need the brand's calendar, or they would silently run 24/7."""
+    if business_hours and db.session.get(BusinessCalendar, brand_id) is None:
+        raise Unprocessable(
+            "business_hours needs the brand's business calendar: set it first with "
+            f"PUT /api/v1/brands/{brand_id}/business-calendar.",
+            fields={"business_hours": ["the brand has no business calendar"]},
+        )
+
+
 def revise_policy(policy: SlaPolicy, changes: dict[str, Any]) -> SlaPolicy:
     """Write a new version of a policy; jobs already created keep the old one."""
     if policy.superseded_at is not None:
         raise Conflict(
             f"Policy {policy.id} was superseded; change its latest version.", code="superseded"
         )
+    _ensure_calendar(policy.brand_id, changes.get("business_hours", policy.business_hours))
     now = utcnow()
     revised = SlaPolicy(
         brand_id=policy.brand_id,
@@ -149,7 +162,9 @@ def get_policy(brand_id: int, policy_id: int) -> SlaPolicy:
 def set_calendar(
     brand_id: int, timezone: str, hours: dict[str, Any], holidays: list[str]
 ) -> BusinessCalendar:
-    """Set a brand's business hours and holidays."""
+    """Set a brand's business hours and holidays; running business-hours deadlines follow."""
+    from app.sla.facts import recompute_open_deadlines  # facts needs this module's lookups
+
     row = db.session.get(BusinessCalendar, brand_id)
     if row is None:
         row = BusinessCalendar(brand_id=brand_id, timezone=timezone, hours=hours, holidays=holidays)
@@ -157,6 +172,7 @@ def set_calendar(
     else:
         row.timezone, row.hours, row.holidays = timezone, hours, holidays
     db.session.flush()
+    recompute_open_deadlines(brand_id)
     return row
 
 
@@ -178,3 +194,9 @@ def calendar_of(brand_id: int) -> Calendar | None:
         for day, periods in row.hours.items()
     }
     return Calendar(row.timezone, hours, frozenset(date.fromisoformat(d) for d in row.holidays))
+
+
+def report_zone(brand_id: int | None) -> str:
+    """The time zone a brand's reports use: its calendar's, else the deployment default."""
+    row = db.session.get(BusinessCalendar, brand_id) if brand_id is not None else None
+    return row.timezone if row is not None else current_app.config["DEFAULT_TIMEZONE"]

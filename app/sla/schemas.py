@@ -9,6 +9,8 @@ import marshmallow as ma
 
 from app.fields import Id, Instant, TimeZone
 from app.network.enums import Category
+from app.pagination import PageArgsSchema
+from app.sla.alerts import STATUSES
 
 _minutes = ma.validate.Range(min=1, max=60 * 24 * 90)
 
@@ -189,3 +191,26 @@ class FlaggedJobSchema(ma.Schema):
     category = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
     states = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
+
+
+class AlertArgsSchema(PageArgsSchema):
+    status = ma.fields.String(
+        validate=ma.validate.OneOf(STATUSES),
+        metadata={"description": "Delivery status: pending, sending, delivered, failed, skipped"},
+    )
+    state = ma.fields.String(validate=ma.validate.OneOf(["at_risk", "breached"]))
+
+
+class AlertSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    job_id = ma.fields.Integer(required=True)
+    sla = ma.fields.String(required=True)
+    state = ma.fields.String(required=True, metadata={"description": "at_risk or breached"})
+    due_at = ma.fields.DateTime(allow_none=True)
+    status = ma.fields.String(required=True)
+    attempts = ma.fields.Integer(required=True)
+    next_attempt_at = ma.fields.DateTime(required=True)
+    last_error = ma.fields.String(allow_none=True)
+    delivered_at = ma.fields.DateTime(allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+    payload = ma.fields.Dict(required=True, metadata={"description": "The webhook body"})

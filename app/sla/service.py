@@ -17,6 +17,7 @@ from app.jobs.models import Job
 from app.network.models import Dealer
 from app.sla.metrics import SLAS, Filters, facts, job_states, state, summary_rows
 from app.sla.models import JobSla, SlaRegion
+from app.sla.policies import report_zone
 
 DEFAULT_DAYS = 90
 
@@ -51,7 +52,7 @@ def summary(principal: Principal, args: dict[str, Any], now: datetime) -> dict[s
     filters = filters_for(principal, args, now)
     dealer_names = dict(db.session.execute(select(Dealer.id, Dealer.name)).all())
     region_names = dict(db.session.execute(select(SlaRegion.id, SlaRegion.name)).all())
-    rows = summary_rows(filters, now)
+    rows = summary_rows(filters, now, zone=report_zone(filters.brand_id))
     dealers = [_shape(r, dealer_names.get(r["key"])) for r in rows["dealer_id"]]
     dealers.sort(
         key=lambda r: (-(r["on_time_pct"] or 0), -(r["first_visit_pct"] or 0), str(r["label"]))

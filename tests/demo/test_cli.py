@@ -2,10 +2,11 @@
 
 import re
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 import pytest
 from shapely.geometry import Point, shape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.models import ApiKey
 from app.extensions import db
@@ -70,6 +71,37 @@ def _check_metro(app):
         assert sorted(Counter(len(i.shifts) for i in installers).items()) == [(6, 100), (7, 2)]
 
 
+def _check_sla_history(app):
+    """The replayed past stays in the past, and a delivered invitation is the consumer's contact."""
+    from app.db import utcnow
+    from app.notify.models import OutboundMessage
+    from app.sla.metrics import state
+    from app.sla.models import JobSla
+
+    with app.app_context():
+        now = utcnow()
+        future = db.session.scalar(
+            select(func.count()).select_from(JobEvent).where(JobEvent.occurred_at > now)
+        )
+        assert future == 0
+        delivered = select(OutboundMessage.job_id).where(
+            OutboundMessage.template == "invitation", OutboundMessage.status == "delivered"
+        )
+        rows = db.session.execute(
+            select(JobSla.contacted_at, JobSla.contact_due, state("contact", now)).where(
+                JobSla.job_id.in_(delivered)
+            )
+        ).all()
+        assert len(rows) > 50
+        assert all(contacted is not None for contacted, _, _ in rows)
+        # Breached only when the delivery itself was late: a night-time order's invitation
+        # waits for the end of SMS quiet hours (08:00 local) past a 24/7 four-hour target.
+        for contacted, due, contact in rows:
+            assert contact == ("met" if contacted <= due else "breached")
+            if contact == "breached":
+                assert contacted.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M") == "08:00"
+
+
 def _printed_keys(output):
     return re.findall(r"fwt_demo_\w+", output)
 
@@ -80,6 +112,7 @@ def test_seed_if_empty_and_reset_give_the_same_metro(app, as_key):
     seeded = runner.invoke(args=["demo", "seed"])
     assert seeded.exit_code == 0, seeded.output
     _check_metro(app)
+    _check_sla_history(app)
     first = _snapshot(app)
     # The keys the command prints all work.
     printed = [key for key in _printed_keys(seeded.output) if not key.endswith("_N")]

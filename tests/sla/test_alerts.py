@@ -141,3 +141,61 @@ def test_breaches_text_the_operations_phone_once(world, app, admin):
     assert texts and all(t.template == "sla_alert" for t in texts)
     assert len({t.body for t in texts}) == len(texts)
     assert any("超时" in t.body for t in texts)
+
+
+def test_a_webhook_url_needs_a_secret(world, admin, hook):
+    url, *_ = hook
+    brand = f"/api/v1/brands/{world.metro.brand.id}"
+    refused = admin.patch(brand, json={"sla_webhook_url": url})
+    assert refused.status_code == 422
+    assert "sla_webhook_secret" in refused.json["error"]["message"]
+    both = admin.patch(brand, json={"sla_webhook_url": url, "sla_webhook_secret": SECRET})
+    assert both.status_code == 200
+    assert admin.patch(brand, json={"sla_webhook_secret": None}).status_code == 422
+    assert admin.patch(brand, json={"sla_webhook_url": None}).status_code == 200
+
+
+def test_retries_last_about_a_day():
+    import random
+
+    waits = [alerts.retry_delay(n, random.Random(n)) for n in range(1, alerts.MAX_ATTEMPTS)]
+    assert max(waits) <= timedelta(hours=1)
+    assert timedelta(hours=20) <= sum(waits, timedelta()) <= timedelta(hours=25)
+
+
+def test_failed_alerts_are_listed_and_can_be_redelivered(world, app, admin, hook, clock, as_key):
+    url, _, script = hook
+    brand = f"/api/v1/brands/{world.metro.brand.id}"
+    admin.patch(brand, json={"sla_webhook_url": url, "sla_webhook_secret": SECRET})
+    world.job()
+    world.later(hours=25)
+    recorded = find(app)
+    script.extend([500] * recorded * alerts.MAX_ATTEMPTS)
+    started = clock.now
+    for _ in range(alerts.MAX_ATTEMPTS):
+        with app.app_context():
+            alerts.deliver_webhooks()
+        clock.set(clock.now + alerts.RETRY_CAP)
+    assert clock.now - started >= timedelta(hours=24)
+    assert {row[3] for row in alert_rows(app)} == {"failed"}
+    listed = admin.get(f"{brand}/sla-alerts", query_string={"status": "failed", "per_page": 1})
+    assert listed.status_code == 200, listed.json
+    assert (listed.json["total"], len(listed.json["items"])) == (recorded, 1)
+    alert = listed.json["items"][0]
+    assert (alert["attempts"], alert["last_error"]) == (alerts.MAX_ATTEMPTS, "HTTP 500")
+    assert admin.get(f"{brand}/sla-alerts", query_string={"status": "delivered"}).json["total"] == 0
+    # The brand itself may see and replay its alerts; another brand may not.
+    mine = {"Authorization": f"Bearer {world.metro.brand_key}"}
+    again = world.client.post(f"{brand}/sla-alerts/{alert['id']}/redeliver", headers=mine)
+    assert again.status_code == 200, again.json
+    assert (again.json["status"], again.json["attempts"]) == ("pending", 0)
+    twice = world.client.post(f"{brand}/sla-alerts/{alert['id']}/redeliver", headers=mine)
+    assert twice.status_code == 409
+    from tests.factories import Metro
+
+    other = Metro(app)
+    theirs = as_key(other.brand_key).get(f"{brand}/sla-alerts")
+    assert theirs.status_code == 404
+    script.clear()
+    with app.app_context():
+        assert alerts.deliver_webhooks() == {"delivered": 1}

@@ -63,3 +63,11 @@ def test_business_hours_keep_local_time_across_dst():
 def test_a_calendar_without_hours_is_refused():
     with pytest.raises(ValueError, match="working hours"):
         add_business_time(datetime(2026, 1, 1, tzinfo=UTC), timedelta(hours=1), Calendar("UTC", {}))
+
+
+def test_a_period_starting_in_the_spring_forward_gap_starts_when_the_gap_ends():
+    # New York skips 02:00–03:00 on Sunday 8 March 2026: 02:30–09:00 works 03:00–09:00 EDT.
+    early = Calendar("America/New_York", {7: [(time(2, 30), time(9))]})
+    day = datetime(2026, 3, 8, 5, tzinfo=UTC)  # 00:00 EST
+    assert business_time_between(day, day + timedelta(days=1), early) == timedelta(hours=6)
+    assert add_business_time(day, timedelta(hours=1), early) == datetime(2026, 3, 8, 8, tzinfo=UTC)

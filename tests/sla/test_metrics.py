@@ -268,3 +268,115 @@ def test_moving_a_dispatched_booking_keeps_its_window_for_the_sla(world, app, cl
         "/api/v1/sms/messages", query_string={"job_id": job["id"]}, headers=world.brand_api
     ).json["items"]
     assert [m["template"] for m in texts].count("confirmed") == 1  # no second "booked" SMS
+
+
+def _plan_issue(world, job_id, day, *, resolved=False):
+    """What the day planner writes when it cannot serve a job on its booked day (or later can)."""
+    from app.auth.service import Actor
+    from app.db import transaction
+    from app.extensions import db
+    from app.jobs import service as jobs
+    from app.jobs.models import Job
+
+    with world.app.app_context(), transaction():
+        job = db.session.get(Job, job_id)
+        planner = Actor("system", "planner")
+        if resolved:
+            job.plan_issue_code = job.plan_issue_message = job.plan_issue_date = None
+            jobs.record_event(job, "plan_issue_resolved", planner, payload={})
+            return
+        job.plan_issue_code, job.plan_issue_message, job.plan_issue_date = (
+            "no_feasible_route",
+            "no installer can reach it in the window",
+            day,
+        )
+        payload = {"date": day.isoformat(), "code": "no_feasible_route", "message": "x"}
+        jobs.record_event(job, "plan_issue", planner, payload=payload)
+
+
+def test_an_open_plan_issue_on_the_booked_day_puts_arrival_and_completion_at_risk(world):
+    from zoneinfo import ZoneInfo
+
+    job = world.job()
+    booking = world.book(job["id"], 0)
+    day = datetime.fromisoformat(booking["window_start"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert clocks(world, job["id"])["arrival"]["state"] == "ok"
+    _plan_issue(world, job["id"], day.date() + timedelta(days=1))  # another day: not this visit
+    assert clocks(world, job["id"])["arrival"]["state"] == "ok"
+    _plan_issue(world, job["id"], day.date())
+    states = {sla: c["state"] for sla, c in clocks(world, job["id"]).items()}
+    assert (states["arrival"], states["complete"]) == ("at_risk", "at_risk")
+    world.later(minutes=1)  # the summary counts jobs created before now
+    totals = world.client.get("/api/v1/sla/summary", headers=world.brand_api).json["totals"]
+    assert (totals["at_risk"]["arrival"], totals["at_risk"]["complete"]) == (1, 1)
+    _plan_issue(world, job["id"], day.date(), resolved=True)
+    states = {sla: c["state"] for sla, c in clocks(world, job["id"]).items()}
+    assert (states["arrival"], states["complete"]) == ("ok", "ok")
+
+
+def _business_hours(world, admin, *, holidays=(), **targets):
+    base = f"/api/v1/brands/{world.metro.brand.id}"
+    hours = {str(d): [["09:00", "18:00"]] for d in range(1, 6)}
+    calendar = {"timezone": "Asia/Shanghai", "hours": hours, "holidays": list(holidays)}
+    assert admin.put(f"{base}/business-calendar", json=calendar).status_code == 200
+    revised = admin.put(
+        f"{base}/sla-policies/{world.policy['id']}", json={"business_hours": True, **targets}
+    )
+    assert revised.status_code == 200, revised.json
+    world.policy = revised.json
+
+
+def test_at_risk_counts_business_time_while_the_clock_is_paused(world, app, admin):
+    from app.sla import alerts
+
+    _business_hours(world, admin, schedule_minutes=4 * 60)
+    world.at(datetime.fromisoformat("2026-12-04T09:00:00+00:00"))  # Friday 17:00 local
+    job = world.job()
+    schedule = clocks(world, job["id"])["schedule"]
+    assert schedule["due_at"] == "2026-12-07T04:00:00+00:00"  # Monday 12:00 local
+    world.at(datetime.fromisoformat("2026-12-06T16:00:00+00:00"))  # Monday 00:00 local
+    world.later(seconds=1)
+    schedule = clocks(world, job["id"])["schedule"]
+    assert (schedule["state"], schedule["elapsed_minutes"]) == ("ok", 60)
+    totals = world.client.get("/api/v1/sla/summary", headers=world.brand_api).json["totals"]
+    assert totals["at_risk"]["schedule"] == 0
+    with app.app_context():
+        alerts.find_changes()
+        recorded = alerts.list_alerts(world.metro.brand.id)
+        from app.extensions import db
+
+        assert "schedule" not in {a.sla for a in db.session.scalars(recorded)}
+    world.at(datetime.fromisoformat("2026-12-07T03:13:00+00:00"))  # 11:13: 193 of 240 minutes
+    schedule = clocks(world, job["id"])["schedule"]
+    assert (schedule["state"], schedule["elapsed_minutes"]) == ("at_risk", 193)
+
+
+def test_a_holiday_added_after_the_order_moves_the_running_deadlines(world, admin):
+    _business_hours(world, admin, schedule_minutes=9 * 60, assign_minutes=60)
+    world.later(hours=7)  # Tue 17:00 local
+    job = world.job()  # assigned at intake: that promise is kept and its deadline stays
+    assign_due = clocks(world, job["id"])["assign"]["due_at"]
+    assert clocks(world, job["id"])["schedule"]["due_at"] == "2026-12-02T09:00:00+00:00"
+    _business_hours(world, admin, holidays=["2026-12-02"], schedule_minutes=9 * 60)
+    world.at(datetime.fromisoformat("2026-12-02T09:30:00+00:00"))  # Wed 17:30, now a holiday
+    schedule = clocks(world, job["id"])["schedule"]
+    assert schedule["due_at"] == "2026-12-03T09:00:00+00:00"
+    assert (schedule["state"], schedule["elapsed_minutes"]) == ("ok", 60)
+    assert clocks(world, job["id"])["assign"]["due_at"] == assign_due
+
+
+def test_business_hours_need_a_calendar(world, admin):
+    base = f"/api/v1/brands/{world.metro.brand.id}/sla-policies"
+    refused = admin.post(base, json={"category": "door", "business_hours": True})
+    assert refused.status_code == 422
+    assert "business calendar" in refused.json["error"]["message"]
+    revised = admin.put(f"{base}/{world.policy['id']}", json={"business_hours": True})
+    assert revised.status_code == 422
+
+
+def test_weeks_start_on_the_local_monday(world):
+    world.at(datetime.fromisoformat("2026-11-29T23:00:00+00:00"))  # Monday 07:00 in Shanghai
+    world.job()
+    world.at(NOW)
+    summary = world.client.get("/api/v1/sla/summary", headers=world.brand_api).json
+    assert [row["key"] for row in summary["weekly"]] == ["2026-11-30"]
