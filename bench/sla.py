@@ -27,6 +27,7 @@ from app.db import transaction
 from app.extensions import db
 from app.network import service as network
 from app.sla import policies
+from app.sla.facts import RISK_SHARE
 from bench.metro import PG_URL, database, make_app, percentile
 
 RESULTS = Path(__file__).parent / "results"
@@ -137,7 +138,10 @@ def _generate(
                         f.update(completed_at=done, first_visit_ok=True)
         owner = dealer if f["assigned_at"] else None
         job = (n + 1, brands[n % len(brands)], f"J{n}", status, created, owner)
-        dues = (created + 120 * m, created + 240 * m, created + 2880 * m, created + 10080 * m)
+        targets = (120, 240, 2880, 10080)  # assign, contact, schedule, complete (POLICY)
+        dues = tuple(created + t * m for t in targets)
+        # At risk once four fifths of the target is used (facts.RISK_SHARE; 24/7 policy).
+        risks = tuple(created + t * (1 - RISK_SHARE) * m for t in targets)
         facts = (
             n + 1,
             brands[n % len(brands)],
@@ -145,6 +149,7 @@ def _generate(
             policy_ids[n % len(brands)],
             created,
             *dues,
+            *risks,
             f,
         )
         yield job, events, facts
@@ -167,7 +172,7 @@ def _load(
             event_cols = (
                 "job_id, type, from_status, to_status, actor_role, actor_id, occurred_at, payload"
             )
-            fact_cols = "job_id, brand_id, dealer_id, category, policy_id, created_at, assign_due, contact_due, schedule_due, complete_due, assigned_at, contacted_at, scheduled_at, arrived_at, completed_at, cancelled_at, window_start, window_end, arrival_due, arrival_tolerance_minutes, failed_visits, first_visit_ok, track_first_visit"
+            fact_cols = "job_id, brand_id, dealer_id, category, policy_id, created_at, assign_due, contact_due, schedule_due, complete_due, assign_risk_at, contact_risk_at, schedule_risk_at, complete_risk_at, assigned_at, contacted_at, scheduled_at, arrived_at, completed_at, cancelled_at, window_start, window_end, arrival_due, arrival_tolerance_minutes, failed_visits, first_visit_ok, track_first_visit"
             # Inserted in order of creation, as a running system accumulates them (so one
             # period's jobs sit together on disk, interleaved across brands and dealers).
             rows = sorted(_generate(count, brands, dealers, policy_ids, now), key=lambda r: r[0][4])
@@ -207,7 +212,7 @@ def _load(
                         )
                         events_total += 1
             with cursor.copy(f"COPY job_sla ({fact_cols}) FROM STDIN") as copy:
-                for _, _, (jid, brand, dealer, policy, created, ad, cd, sd, kd, f) in rows:
+                for _, _, (jid, brand, dealer, policy, created, ad, cd, sd, kd, *risks, f) in rows:
                     copy.write_row(
                         (
                             jid,
@@ -220,6 +225,7 @@ def _load(
                             cd,
                             sd,
                             kd,
+                            *risks,
                             f["assigned_at"],
                             f["contacted_at"],
                             f["scheduled_at"],
