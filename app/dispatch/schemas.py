@@ -140,13 +140,36 @@ class PlanSolverSchema(ma.Schema):
     write_ms = ma.fields.Integer(required=True)
 
 
+class PlanFailureSchema(ma.Schema):
+    attempts = ma.fields.Integer(
+        required=True, metadata={"description": "Failed attempts in a row since the last plan"}
+    )
+    error = ma.fields.String(allow_none=True, metadata={"description": "The last attempt's error"})
+    failed_at = ma.fields.DateTime(allow_none=True)
+    next_attempt_at = ma.fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "When it is tried again: 5, 10, 20, 40, then every 60 minutes "
+            "until the day is over"
+        },
+    )
+
+
 class PlanSchema(ma.Schema):
     dealer_id = ma.fields.Integer(required=True)
     date = ma.fields.Date(required=True)
     timezone = ma.fields.String(required=True)
     status = ma.fields.String(
         required=True,
-        metadata={"description": "pending or running (a new version is coming), failed, ready"},
+        metadata={
+            "description": "pending or running (a new version is coming), failed (the last "
+            "attempt failed; see failure), ready"
+        },
+    )
+    failure = ma.fields.Nested(
+        PlanFailureSchema,
+        allow_none=True,
+        metadata={"description": "Set while the latest attempts failed"},
     )
     version = ma.fields.Integer(allow_none=True, metadata={"description": "Empty until planned"})
     latest_version = ma.fields.Integer(allow_none=True)

@@ -21,20 +21,28 @@ from app.network.schemas import (
     DealerCreateSchema,
     DealerSchema,
     DealerUpdateSchema,
+    InstallerChangedSchema,
     InstallerCreateSchema,
     InstallerSchema,
     InstallerUpdateSchema,
     ServiceAreaInputSchema,
     ServiceAreaSchema,
     ShiftsInputSchema,
+    TimeOffCreatedSchema,
     TimeOffInputSchema,
-    TimeOffSchema,
 )
 from app.pagination import PageArgsSchema, page_schema, paginate
+from app.scheduling.risk import jobs_at_risk
 
 
 def _dealer(dealer_id: int) -> Dealer:
     return get_visible(Dealer, dealer_id, current_principal())
+
+
+def _with_risk(record: Any, schema: type, at_risk: list[int]) -> dict[str, Any]:
+    """Describe a record with the booked jobs its change puts at risk."""
+    fields = [name for name in schema().fields if name != "jobs_at_risk"]
+    return {**{name: getattr(record, name) for name in fields}, "jobs_at_risk": at_risk}
 
 
 def _area_out(area: Any) -> dict[str, Any]:
@@ -199,41 +207,46 @@ def get_installer(installer_id: int) -> Any:
 @blp.route("/installers/<int:installer_id>", methods=["PATCH"])
 @require_role(Role.ADMIN, Role.DEALER)
 @blp.arguments(InstallerUpdateSchema)
-@blp.response(200, InstallerSchema)
+@blp.response(200, InstallerChangedSchema)
 def update_installer(args: dict[str, Any], installer_id: int) -> Any:
-    """Change an installer (skills, home base, capacity, active …)."""
+    """Change an installer (skills, home base, capacity, active …); re-plans their booked days."""
     with transaction():
-        return network.update_installer(
+        installer = network.update_installer(
             network.get_installer(current_principal(), installer_id), args
         )
+        return _with_risk(installer, InstallerChangedSchema, jobs_at_risk(installer))
 
 
 @blp.route("/installers/<int:installer_id>/shifts", methods=["PUT"])
 @require_role(Role.ADMIN, Role.DEALER)
 @blp.arguments(ShiftsInputSchema)
-@blp.response(200, InstallerSchema)
+@blp.response(200, InstallerChangedSchema)
 def put_shifts(args: dict[str, Any], installer_id: int) -> Any:
-    """Replace an installer's weekly shifts."""
+    """Replace an installer's weekly shifts; re-plans their booked days on changed weekdays."""
     with transaction():
         installer = network.get_installer(current_principal(), installer_id)
-        return network.replace_shifts(installer, args["shifts"])
+        network.replace_shifts(installer, args["shifts"])
+        return _with_risk(installer, InstallerChangedSchema, jobs_at_risk(installer))
 
 
 @blp.route("/installers/<int:installer_id>/time-off", methods=["POST"])
 @require_role(Role.ADMIN, Role.DEALER)
 @blp.arguments(TimeOffInputSchema)
-@blp.response(201, TimeOffSchema)
+@blp.response(201, TimeOffCreatedSchema)
 def add_time_off(args: dict[str, Any], installer_id: int) -> Any:
-    """Record an absence of an installer."""
+    """Record an absence of an installer; re-plans their booked days it touches."""
     with transaction():
-        return network.add_time_off(network.get_installer(current_principal(), installer_id), args)
+        installer = network.get_installer(current_principal(), installer_id)
+        absence = network.add_time_off(installer, args)
+        during = (absence.starts_at, absence.ends_at)
+        return _with_risk(absence, TimeOffCreatedSchema, jobs_at_risk(installer, during=during))
 
 
 @blp.route("/installers/<int:installer_id>/time-off/<int:time_off_id>", methods=["DELETE"])
 @require_role(Role.ADMIN, Role.DEALER)
 @blp.response(204)
 def delete_time_off(installer_id: int, time_off_id: int) -> None:
-    """Remove an absence."""
+    """Remove an absence; re-plans their booked days it touched."""
     with transaction():
         network.delete_time_off(
             network.get_installer(current_principal(), installer_id), time_off_id

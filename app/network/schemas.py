@@ -273,3 +273,18 @@ class InstallerSchema(ma.Schema):
     shifts = ma.fields.List(ma.fields.Nested(ShiftSchema), required=True)
     time_off = ma.fields.List(ma.fields.Nested(TimeOffSchema), required=True)
     created_at = ma.fields.DateTime(required=True)
+
+
+_AT_RISK = {
+    "description": "Booked jobs not yet started that this installer can no longer do as booked "
+    "(inactive, without the skills, off, or not working then). The change is kept; their days "
+    "are re-planned, which moves each job to another installer or reports it as a plan issue."
+}
+
+
+class TimeOffCreatedSchema(TimeOffSchema):
+    jobs_at_risk = ma.fields.List(ma.fields.Integer(), required=True, metadata=_AT_RISK)
+
+
+class InstallerChangedSchema(InstallerSchema):
+    jobs_at_risk = ma.fields.List(ma.fields.Integer(), required=True, metadata=_AT_RISK)

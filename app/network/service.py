@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -22,6 +23,12 @@ from app.network.models import (
     InstallerShift,
     InstallerTimeOff,
     ServiceArea,
+)
+from app.network.signals import crew_changed
+
+# Fields the day planner uses: changing one re-plans the installer's booked days.
+PLANNED_FIELDS = frozenset(
+    {"active", "skills", "home_lat", "home_lon", "max_jobs_per_day", "timezone"}
 )
 
 
@@ -213,20 +220,45 @@ def create_installer(dealer: Dealer, fields: dict[str, Any]) -> Installer:
     return installer
 
 
+def _changed(
+    installer: Installer,
+    what: str,
+    *,
+    period: tuple[datetime, datetime] | None = None,
+    weekdays: frozenset[int] | None = None,
+) -> None:
+    crew_changed.send(
+        installer.dealer_id,
+        installer_id=installer.id,
+        period=period,
+        weekdays=weekdays,
+        reason=f"{what} installer {installer.id}",
+    )
+
+
 def update_installer(installer: Installer, changes: dict[str, Any]) -> Installer:
     """Apply allowed changes to an installer."""
     if "phone" in changes:
         _ensure_unique(Installer, "phone", changes["phone"], exclude_id=installer.id)
+    planned = sorted(
+        f for f in PLANNED_FIELDS & changes.keys() if getattr(installer, f) != changes[f]
+    )
     for field, value in changes.items():
         setattr(installer, field, value)
     db.session.flush()
+    if planned:
+        _changed(installer, "+".join(planned))
     return installer
 
 
 def replace_shifts(installer: Installer, shifts: list[dict[str, Any]]) -> Installer:
     """Replace an installer's weekly shifts."""
+    before = {(s.weekday, s.start_time, s.end_time) for s in installer.shifts}
     installer.shifts = _shift_rows(shifts)
     db.session.flush()
+    after = {(s.weekday, s.start_time, s.end_time) for s in installer.shifts}
+    if before != after:
+        _changed(installer, "shifts", weekdays=frozenset(w for w, _, _ in before ^ after))
     return installer
 
 
@@ -235,6 +267,7 @@ def add_time_off(installer: Installer, fields: dict[str, Any]) -> InstallerTimeO
     absence = InstallerTimeOff(installer_id=installer.id, **fields)
     installer.time_off.append(absence)
     db.session.flush()
+    _changed(installer, "time_off", period=(absence.starts_at, absence.ends_at))
     return absence
 
 
@@ -244,5 +277,7 @@ def delete_time_off(installer: Installer, time_off_id: int) -> None:
         if absence.id == time_off_id:
             installer.time_off.remove(absence)
             db.session.flush()
+            period = (absence.starts_at, absence.ends_at)
+            _changed(installer, "time_off_removed", period=period)
             return
     raise NotFound(f"Time off {time_off_id} not found for installer {installer.id}.")

@@ -27,6 +27,7 @@ from app.jobs.enums import JobStatus
 from app.jobs.models import Job
 from app.network.models import Dealer, Installer
 from app.network.service import get_dealer
+from app.network.signals import crew_changed
 from app.scheduling.availability import (
     Placement,
     WindowOption,
@@ -404,6 +405,7 @@ def add_block(dealer: Dealer, fields: dict[str, Any]) -> CapacityBlock:
     block = CapacityBlock(dealer_id=dealer.id, **fields)
     db.session.add(block)
     db.session.flush()
+    _block_changed(block, "block")
     return block
 
 
@@ -426,3 +428,16 @@ def delete_block(dealer: Dealer, block_id: int) -> None:
         raise NotFound(f"Block {block_id} not found.")
     db.session.delete(block)
     db.session.flush()
+    _block_changed(block, "block_removed")
+
+
+def _block_changed(block: CapacityBlock, what: str) -> None:
+    """Tell the planner which days a block touches (one installer's, or the whole dealer's)."""
+    who = f"installer {block.installer_id}" if block.installer_id else f"dealer {block.dealer_id}"
+    crew_changed.send(
+        block.dealer_id,
+        installer_id=block.installer_id,
+        period=(block.starts_at, block.ends_at),
+        weekdays=None,
+        reason=f"{what} {who}",
+    )

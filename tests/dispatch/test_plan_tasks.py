@@ -121,9 +121,13 @@ def test_an_interrupted_run_is_failed_and_queued_again(app, clock):
     assert [r.status for r in rows.values() if r.id != stuck.id] == ["done"]
 
 
-def test_a_failing_plan_is_recorded_and_retried_a_few_times(app, clock, monkeypatch):
+def test_a_failing_day_is_retried_with_capped_backoff_and_shows_failed(
+    app, client, as_key, clock, monkeypatch
+):
     clock.set(NOW)
     metro = Metro(app, installers=1)
+    api = as_key(metro.dealer_key)
+    real_solve = queue.solve
 
     def broken(*_, **__):
         raise RuntimeError("solver exploded")
@@ -131,15 +135,86 @@ def test_a_failing_plan_is_recorded_and_retried_a_few_times(app, clock, monkeypa
     monkeypatch.setattr(queue, "solve", broken)
     with app.app_context(), transaction():
         queue.request_plan(metro.dealer.id, DAY, reason="a", requested_by="t")
-    outcomes = []
-    for minute in range(6):
-        clock.set(NOW + timedelta(minutes=2 * minute))
+    failed_at = []
+    for minute in range(4 * 60):  # the scheduler runs far more often; once a minute is enough
+        clock.set(NOW + timedelta(minutes=minute))
+        if run_planner(app) == {"failed": 1}:
+            failed_at.append(minute)
+    assert failed_at == [0, 5, 15, 35, 75, 135, 195], "5, 10, 20, 40, then every 60 minutes"
+    view = api.get(f"/api/v1/dealers/{metro.dealer.id}/plans/{DAY}").json
+    assert (view["status"], view["version"]) == ("failed", None)
+    assert view["failure"]["attempts"] == 7
+    assert view["failure"]["error"] == "RuntimeError: solver exploded"
+    assert view["failure"]["next_attempt_at"] == view["request"]["due_at"]
+    assert view["request"]["status"] == "pending"
+    assert view["request"]["due_at"] == "2026-12-01T12:15:00+08:00", "an hour after 11:15"
+
+    monkeypatch.setattr(queue, "solve", real_solve)
+    clock.set(NOW + timedelta(minutes=255))
+    assert run_planner(app) == {"done": 1}
+    view = api.get(f"/api/v1/dealers/{metro.dealer.id}/plans/{DAY}").json
+    assert (view["status"], view["version"], view["failure"]) == ("ready", 1, None)
+
+
+def test_the_retries_of_a_failing_day_end_when_the_day_is_over(app, clock, monkeypatch):
+    clock.set(local(DAY, "22:00"))
+    metro = Metro(app, installers=1)
+    monkeypatch.setattr(queue, "solve", lambda *_, **__: 1 / 0)
+    with app.app_context(), transaction():
+        queue.request_plan(metro.dealer.id, DAY, reason="a", requested_by="t")
+    assert run_planner(app) == {"failed": 1}
+    clock.set(local(DAY, "23:59"))
+    assert run_planner(app) == {"failed": 1}, "five, then ten minutes later… still retried"
+    clock.set(local(DAY + timedelta(days=1), "01:00"))
+    assert run_planner(app) == {"expired": 1}
+    assert pending(app) == []
+
+
+def test_tomorrow_is_planned_after_a_brief_failure_in_the_evening(
+    app, client, as_key, clock, monkeypatch
+):
+    clock.set(NOW)
+    metro = Metro(app, installers=1)
+    api = as_key(metro.dealer_key)
+    book_day(metro, client, as_key, 2)  # DAY: two days ahead, so not planned on booking
+    assert pending(app) == []
+    evening = DAY - timedelta(days=1)
+    real_solve = queue.solve
+
+    def down_until_18_12(problem, **options):
+        if clock.now < local(evening, "18:12"):
+            raise RuntimeError("solver down")
+        return real_solve(problem, **options)
+
+    monkeypatch.setattr(queue, "solve", down_until_18_12)
+    asked, outcomes = 0, []
+    for minute in range(45):
+        clock.set(local(evening, "18:00") + timedelta(minutes=minute))
+        with app.app_context():
+            asked += tasks.plan_evening_before()
         outcomes.append(run_planner(app))
-    assert outcomes[:3] == [{"failed": 1}] * 3
-    assert outcomes[3:] == [{}] * 3, "after three failures in an hour it stops retrying"
+    assert asked == 1
+    assert [n for n, o in enumerate(outcomes) if o] == [0, 5, 15]
+    assert [o for o in outcomes if o] == [{"failed": 1}, {"failed": 1}, {"done": 1}]
+    view = api.get(f"/api/v1/dealers/{metro.dealer.id}/plans/{DAY}").json
+    assert (view["status"], view["version"]) == ("ready", 1)
+    for at in ("18:30", "20:00", "23:55"):
+        clock.set(local(evening, at))
+        with app.app_context():
+            assert tasks.plan_evening_before() == 0, "planned after 18:00: not asked again"
+
+
+def test_a_failed_evening_request_does_not_count_as_planned(app, client, as_key, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=1)
+    book_day(metro, client, as_key, 1)
+    evening = DAY - timedelta(days=1)
+    clock.set(local(evening, "18:01"))
+    with app.app_context(), transaction():
+        failed = queue.request_plan(metro.dealer.id, DAY, reason="x", requested_by="t")
+        failed.status, failed.pending_key, failed.finished_at = "failed", None, clock.now
     with app.app_context():
-        view = db.session.scalars(select(PlanRequest).order_by(PlanRequest.id)).all()
-    assert view[-1].error == "RuntimeError: solver exploded"
+        assert tasks.plan_evening_before() == 1, "a failed request since 18:00 is not a plan"
 
 
 def test_the_evening_plan_is_asked_once_from_each_dealers_time(app, client, as_key, clock):

@@ -369,6 +369,7 @@ def test_time_off(app, dealer_api):
     assert absence["starts_at"] == "2026-12-23T16:00:00+00:00"
     assert absence["ends_at"] == "2026-12-25T16:00:00+00:00"
     assert absence["reason"] == "年假"
+    assert absence.pop("jobs_at_risk") == [], "nothing booked"
     assert api.get(f"/api/v1/installers/{installer.id}").json["time_off"] == [absence]
 
     assert api.delete(f"{path}/{absence['id']}").status_code == 204

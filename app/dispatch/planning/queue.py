@@ -1,7 +1,8 @@
 """Plan requests: ask for a day to be planned, claim a request, run it. Safe to run twice.
 
 A request ends done, superseded (the day changed while it was solved: it is queued again),
-expired (its day was over before it ran) or failed (retried at most three times an hour).
+expired (its day was over before it ran) or failed (queued again after 5, 10, 20, 40, then
+every 60 minutes, until the day is over: a day is never left unplanned after a brief failure).
 A (dealer, day) has at most one waiting request (a unique key held while pending), so
 several changes collapse into one solve. A request is run only by the process whose
 conditional UPDATE moved it from pending to running, and never while another request for
@@ -32,8 +33,8 @@ from app.scheduling.windows import local_today
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)  # a running request older than this was interrupted
-RETRY_AFTER = timedelta(minutes=1)
-MAX_FAILURES_PER_HOUR = 3
+FIRST_RETRY = timedelta(minutes=5)  # doubled after each failure in a row, up to LAST_RETRY
+LAST_RETRY = timedelta(minutes=60)
 MAX_REASONS = 20
 
 
@@ -177,8 +178,9 @@ def run_request(request_id: int) -> str:
         db.session.rollback()
         with transaction():
             _finish(request_id, "failed", error=f"{type(error).__name__}: {error}"[:500])
-            if _recent_failures(request) < MAX_FAILURES_PER_HOUR:
-                _again(request, "retry after a failed attempt", RETRY_AFTER)
+            # The retry expires by itself once the day is over.
+            delay = retry_delay(len(failed_in_a_row(request.dealer_id, request.local_date)))
+            _again(request, "retry after a failed attempt", delay)
         return "failed"
 
 
@@ -203,17 +205,29 @@ def _again(request: PlanRequest, reason: str, delay: timedelta) -> None:
     )
 
 
-def _recent_failures(request: PlanRequest) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count(PlanRequest.id)).where(
-                PlanRequest.dealer_id == request.dealer_id,
-                PlanRequest.local_date == request.local_date,
+def retry_delay(failures: int) -> timedelta:
+    """Return how long a day that failed `failures` times in a row waits before the next try."""
+    return min(FIRST_RETRY * 2 ** max(failures - 1, 0), LAST_RETRY)
+
+
+def failed_in_a_row(dealer_id: int, day: date) -> list[PlanRequest]:
+    """Return the day's failed requests since its last one that ran through, newest first."""
+    ran_through = select(func.coalesce(func.max(PlanRequest.id), 0)).where(
+        PlanRequest.dealer_id == dealer_id,
+        PlanRequest.local_date == day,
+        PlanRequest.status.in_(("done", "superseded", "expired")),
+    )
+    return list(
+        db.session.scalars(
+            select(PlanRequest)
+            .where(
+                PlanRequest.dealer_id == dealer_id,
+                PlanRequest.local_date == day,
                 PlanRequest.status == "failed",
-                PlanRequest.finished_at >= utcnow() - timedelta(hours=1),
+                PlanRequest.id > ran_through.scalar_subquery(),
             )
+            .order_by(PlanRequest.id.desc())
         )
-        or 0
     )
 
 
@@ -265,16 +279,16 @@ def has_plan(dealer_id: int, day: date) -> bool:
 
 
 def planned_since(dealer_id: int, day: date, since: datetime) -> bool:
-    """Tell whether the day is waiting to be planned, or was planned from an instant on."""
+    """Tell whether the day is waiting to be planned, being planned, or was planned from an
+    instant on; a failed request does not count (its retry, while queued, does)."""
     return bool(
         db.session.scalar(
             select(
                 exists().where(
                     PlanRequest.dealer_id == dealer_id,
                     PlanRequest.local_date == day,
-                    (PlanRequest.status == "pending")
-                    | (PlanRequest.created_at >= since)
-                    | (PlanRequest.claimed_at >= since),
+                    PlanRequest.status.in_(("pending", "running"))
+                    | ((PlanRequest.status == "done") & (PlanRequest.finished_at >= since)),
                 )
             )
         )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.dispatch.models import DayPlan, PlanRequest, PlanRoute, PlanStop
-from app.dispatch.planning.queue import latest_request
+from app.dispatch.planning.queue import failed_in_a_row, latest_request
 from app.errors import NotFound
 from app.extensions import db
 from app.jobs.models import Job
@@ -29,14 +29,31 @@ def versions(dealer_id: int, day: date) -> list[int]:
     )
 
 
-def day_status(plan: DayPlan | None, request: PlanRequest | None) -> str:
-    """Say where the day stands: pending, running, failed, ready (or none)."""
+def day_status(plan: DayPlan | None, request: PlanRequest | None, *, failing: bool) -> str:
+    """Say where the day stands: running, failed (a retry may be waiting), pending, ready (or
+    none)."""
+    if request is not None and request.status == "running":
+        return "running"
+    if failing:
+        return "failed"
     if request is not None and request.status in OPEN:
         return request.status
-    failed = request is not None and request.status == "failed"
-    if failed and (plan is None or request.created_at > plan.created_at):  # type: ignore[union-attr]
-        return "failed"
     return "ready" if plan is not None else "none"
+
+
+def failure_out(
+    failed: list[PlanRequest], request: PlanRequest | None, zone: ZoneInfo
+) -> dict[str, Any] | None:
+    """Describe the failures in a row since the day was last planned, and the next try."""
+    if not failed:
+        return None
+    retry = request if request is not None and request.status == "pending" else None
+    return {
+        "attempts": len(failed),
+        "error": failed[0].error,
+        "failed_at": _local(failed[0].finished_at, zone),
+        "next_attempt_at": _local(retry.due_at, zone) if retry else None,
+    }
 
 
 def plan_view(dealer: Dealer, day: date, version: int | None = None) -> dict[str, Any]:
@@ -58,11 +75,13 @@ def plan_view(dealer: Dealer, day: date, version: int | None = None) -> dict[str
             )
         )
     zone = ZoneInfo(plan.timezone if plan else dealer.timezone)
+    failed = failed_in_a_row(dealer.id, day)
     view: dict[str, Any] = {
         "dealer_id": dealer.id,
         "date": day,
         "timezone": zone.key,
-        "status": day_status(plan, request),
+        "status": day_status(plan, request, failing=bool(failed)),
+        "failure": failure_out(failed, request, zone),
         "version": number,
         "latest_version": found[-1] if found else None,
         "versions": found,

@@ -55,8 +55,9 @@ def evening_before(now: datetime | None = None) -> int:
         if now < since:
             continue
         tomorrow = today + timedelta(days=1)
-        # A plan waiting, or run after this evening's planning time (made by an event or a
-        # dispatcher), already covers tomorrow; a second run of this task finds its own.
+        # A plan waiting or running, or done after this evening's planning time (made by an
+        # event or a dispatcher), covers tomorrow; a second run of this task finds its own.
+        # A failed attempt does not: its retry is queued, and if none is, this asks again.
         if planned_since(dealer.id, tomorrow, since):
             continue
         booked = db.session.scalar(

@@ -1,9 +1,10 @@
-"""Re-plan a day when one of its jobs is booked, moved, cancelled or fails."""
+"""Re-plan a day when one of its jobs is booked, moved, cancelled or fails, or when who can
+work on it changes (time off, shifts, capacity blocks, an installer's settings)."""
 
 from __future__ import annotations
 
 import contextlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -11,11 +12,14 @@ from sqlalchemy import delete, select
 
 from app.db import utcnow
 from app.dispatch.models import PlanLock
+from app.dispatch.planning.day import PLANNABLE
 from app.dispatch.planning.queue import has_plan, request_plan
+from app.dispatch.planning.service import MAX_DAYS_AHEAD
 from app.extensions import db
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
 from app.network.models import Dealer
+from app.network.signals import crew_changed
 from app.scheduling.models import Booking
 from app.scheduling.windows import local_today
 
@@ -97,10 +101,65 @@ def _keep_move(job: Job, event: JobEvent) -> None:
     db.session.flush()
 
 
+def booked_days(
+    dealer: Dealer,
+    installer_id: int | None,
+    period: tuple[datetime, datetime] | None,
+    weekdays: frozenset[int] | None,
+) -> list[date]:
+    """Return the dealer's days from today within the planning range that a change touches and
+    that hold open bookings of the installer (of anyone, when installer_id is None)."""
+    today = local_today(dealer.timezone, utcnow())
+    first, last = today, today + timedelta(days=MAX_DAYS_AHEAD)
+    if period is not None:
+        first = max(first, local_today(dealer.timezone, period[0]))
+        # An absence ending at midnight does not touch the next day.
+        last = min(last, local_today(dealer.timezone, period[1] - timedelta(microseconds=1)))
+    stmt = (
+        select(Booking.local_date)
+        .join(Job, Job.id == Booking.job_id)
+        .where(
+            Booking.dealer_id == dealer.id,
+            Booking.local_date >= first,
+            Booking.local_date <= last,
+            Job.status.in_([str(s) for s in PLANNABLE]),
+        )
+        .distinct()
+        .order_by(Booking.local_date)
+    )
+    if installer_id is not None:
+        stmt = stmt.where(Booking.installer_id == installer_id)
+    return [d for d in db.session.scalars(stmt) if weekdays is None or d.isoweekday() in weekdays]
+
+
+def replan_on_crew_change(
+    dealer_id: int,
+    *,
+    installer_id: int | None,
+    period: tuple[datetime, datetime] | None,
+    weekdays: frozenset[int] | None,
+    reason: str,
+) -> int:
+    """Queue a re-plan of each booked day the change touches; return how many."""
+    dealer = db.session.get(Dealer, dealer_id)
+    if dealer is None:
+        return 0
+    delay = timedelta(seconds=current_app.config["PLAN_DEBOUNCE_SECONDS"])
+    days = booked_days(dealer, installer_id, period, weekdays)
+    for day in days:
+        request_plan(dealer.id, day, reason=reason, requested_by="system:crew", delay=delay)
+    return len(days)
+
+
 def _on_job_event(job: Job, event: JobEvent, **_: Any) -> None:
     replan_on_change(job, event)
 
 
+def _on_crew_change(dealer_id: int, **change: Any) -> None:
+    replan_on_crew_change(dealer_id, **change)
+
+
 def connect() -> None:
-    """Subscribe re-planning to job events (once per process)."""
+    """Subscribe re-planning to job events and crew changes (once per process)."""
     job_event.connect(_on_job_event, weak=False)
+    crew_changed.connect(_on_crew_change, weak=False)
