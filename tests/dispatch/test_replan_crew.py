@@ -184,3 +184,22 @@ def test_dealer_wide_blocks_re_plan_booked_days_they_touch(app, client, as_key, 
     assert run_planner(app) == {"done": 1}
     assert api.delete(f"{blocks}/{made.json['id']}").status_code == 204
     assert pending(app) == [(metro.dealer.id, DAY, [f"block_removed dealer {metro.dealer.id}"])]
+
+
+def test_a_far_day_not_yet_planned_waits_for_its_evening(app, client, as_key, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=1, max_jobs=5)
+    api = as_key(metro.dealer_key)
+    far = DAY + timedelta(days=3)
+    jobs = book_day(metro, client, as_key, 2, day=far, seed=3)
+    answer = api.post(
+        f"/api/v1/installers/{metro.installers[0].id}/time-off",
+        json={
+            "starts_at": local(far, "00:00").isoformat(),
+            "ends_at": local(far + timedelta(days=1), "00:00").isoformat(),
+        },
+    )
+    assert answer.status_code == 201, answer.json
+    assert answer.json["jobs_at_risk"] == sorted(jobs)
+    # Named to the dispatcher, but not planned (and dispatched) days early.
+    assert pending(app) == []

@@ -70,7 +70,7 @@ def replan_on_change(job: Job, event: JobEvent) -> int:
     delay = timedelta(seconds=current_app.config["PLAN_DEBOUNCE_SECONDS"])
     queued = 0
     for day in sorted(affected_days(job, event)):
-        if day < today or (day > today + timedelta(days=1) and not has_plan(dealer.id, day)):
+        if not _worth_replanning(dealer, day, today):
             continue
         request_plan(
             dealer.id,
@@ -81,6 +81,12 @@ def replan_on_change(job: Job, event: JobEvent) -> int:
         )
         queued += 1
     return queued
+
+
+def _worth_replanning(dealer: Dealer, day: date, today: date) -> bool:
+    """Today and tomorrow, and any later day already planned (a later day is planned when
+    its evening comes, not dispatched early)."""
+    return day >= today and (day <= today + timedelta(days=1) or has_plan(dealer.id, day))
 
 
 def _keep_move(job: Job, event: JobEvent) -> None:
@@ -140,12 +146,18 @@ def replan_on_crew_change(
     weekdays: frozenset[int] | None,
     reason: str,
 ) -> int:
-    """Queue a re-plan of each booked day the change touches; return how many."""
+    """Queue a re-plan of each booked day the change touches that is worth re-planning
+    (today, tomorrow, or already planned); return how many."""
     dealer = db.session.get(Dealer, dealer_id)
     if dealer is None:
         return 0
     delay = timedelta(seconds=current_app.config["PLAN_DEBOUNCE_SECONDS"])
-    days = booked_days(dealer, installer_id, period, weekdays)
+    today = local_today(dealer.timezone, utcnow())
+    days = [
+        day
+        for day in booked_days(dealer, installer_id, period, weekdays)
+        if _worth_replanning(dealer, day, today)
+    ]
     for day in days:
         request_plan(dealer.id, day, reason=reason, requested_by="system:crew", delay=delay)
     return len(days)
