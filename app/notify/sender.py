@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -115,24 +116,23 @@ def outdated(message: OutboundMessage, now: datetime) -> str | None:
 
 def _drop(message_id: int, reason: str) -> str:
     """Undo a claim and never send the message, saying why (like an opted-out number's)."""
-    with transaction():
-        message = db.session.get(OutboundMessage, message_id)
-        assert message is not None
-        message.attempts -= 1
-        message.status = MessageStatus.SUPPRESSED
-        message.error_message = f"not sent: {reason}"[:300]
+    _unclaim(message_id, status=MessageStatus.SUPPRESSED, error_message=f"not sent: {reason}"[:300])
     return "skipped"
 
 
 def _delay(message_id: int, release: datetime) -> str:
     """Undo a claim and leave the message pending until `release` (after quiet hours)."""
+    _unclaim(message_id, status=MessageStatus.PENDING, next_attempt_at=release)
+    return "delayed"
+
+
+def _unclaim(message_id: int, **changes: Any) -> None:
     with transaction():
         message = db.session.get(OutboundMessage, message_id)
         assert message is not None
         message.attempts -= 1
-        message.status = MessageStatus.PENDING
-        message.next_attempt_at = release
-    return "delayed"
+        for name, value in changes.items():
+            setattr(message, name, value)
 
 
 def _record_failure(message_id: int, error: SendError) -> str:

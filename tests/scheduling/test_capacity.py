@@ -52,23 +52,28 @@ def test_cheapest_position_wins():
     assert (found.position, found.extra_travel) == (1, 0)  # on the way
 
 
+def random_stops(rng, n):
+    """n booked stops with random places, two-hour-ish windows and durations, in window order."""
+    stops = []
+    for key in range(n):
+        start = rng.randrange(0, 30_000, 600)
+        stops.append(
+            Stop(
+                key + 1,
+                rng.randint(0, 8),
+                start,
+                start + rng.choice([1800, 3600, 7200]),
+                rng.choice([600, 1800, 3600]),
+            )
+        )
+    return sorted(stops, key=lambda s: s.window_start)
+
+
 def test_matches_brute_force_on_random_days():
     rng = random.Random(7)
     for _ in range(400):
         n = rng.randint(0, 5)
-        stops = []
-        for key in range(n):
-            start = rng.randrange(0, 30_000, 600)
-            stops.append(
-                Stop(
-                    key + 1,
-                    rng.randint(0, 8),
-                    start,
-                    start + rng.choice([1800, 3600, 7200]),
-                    rng.choice([600, 1800, 3600]),
-                )
-            )
-        stops.sort(key=lambda s: s.window_start)
+        stops = random_stops(rng, n)
         day = route(stops, max_jobs=rng.randint(n, n + 2))
         if schedule(day, line_travel) is None:
             continue
@@ -147,19 +152,7 @@ def test_matches_a_naive_oracle_on_random_days_with_breaks():
         breaks = [(a, a + rng.choice([600, 1_800, 3_600])) for a in pauses]
         breaks = [b for n, b in enumerate(breaks) if n == 0 or b[0] > breaks[n - 1][1]]
         n = rng.randint(0, 4)
-        stops = []
-        for key in range(n):
-            start = rng.randrange(0, 30_000, 600)
-            stops.append(
-                Stop(
-                    key + 1,
-                    rng.randint(0, 8),
-                    start,
-                    start + rng.choice([1800, 3600, 7200]),
-                    rng.choice([600, 1800, 3600]),
-                )
-            )
-        stops.sort(key=lambda s: s.window_start)
+        stops = random_stops(rng, n)
         day = route(stops, breaks=breaks)
         assert (schedule(day, line_travel) is not None) == naive_schedule(stops, breaks, 0, 36_000)
         if schedule(day, line_travel) is None:
