@@ -66,6 +66,8 @@ ENDPOINTS = [
     ("POST", "/api/v1/brands/{brand}/sla-regions", {ADMIN, BRAND}),
     ("GET", "/api/v1/brands/{brand}/business-calendar", {ADMIN, BRAND}),
     ("PUT", "/api/v1/brands/{brand}/business-calendar", {ADMIN, BRAND}),
+    ("GET", "/api/v1/brands/{brand}/sla-alerts", {ADMIN, BRAND}),
+    ("POST", "/api/v1/brands/{brand}/sla-alerts/{alert}/redeliver", {ADMIN, BRAND}),
     ("GET", "/api/v1/sla/summary", {ADMIN, BRAND, DEALER}),
     ("GET", "/api/v1/sla/jobs", {ADMIN, BRAND, DEALER}),
     ("GET", "/api/v1/sla/export.csv", {ADMIN, BRAND, DEALER}),
@@ -111,6 +113,7 @@ def test_the_table_lists_every_endpoint(app):
             "device",
             "attachment",
             "user",
+            "alert",
         ):
             path = path.replace(f"{{{name}}}", f"{{{name}_id}}")
         listed.add((method, path))
@@ -160,6 +163,7 @@ def _path(template, world):
         policy=1,
         device=1,
         attachment=1,
+        alert=1,
         day="2026-12-02",
         user=1,
         template_key="nudge",
@@ -199,6 +203,7 @@ def _any_ids(template):
         policy=1,
         device=1,
         attachment=1,
+        alert=1,
         day="2026-12-02",
         user=1,
         template_key="nudge",
