@@ -203,3 +203,23 @@ def test_a_far_day_not_yet_planned_waits_for_its_evening(app, client, as_key, cl
     assert answer.json["jobs_at_risk"] == sorted(jobs)
     # Named to the dispatcher, but not planned (and dispatched) days early.
     assert pending(app) == []
+
+
+def test_a_crew_re_plan_names_who_made_the_change(app, client, as_key, clock):
+    from sqlalchemy import select
+
+    from app.dispatch.models import PlanRequest
+    from app.extensions import db
+
+    clock.set(NOW)
+    metro = Metro(app, installers=2, max_jobs=5)
+    api = as_key(metro.dealer_key)
+    jobs = book_day(metro, client, as_key, 2)
+    plan_now(app, api, metro.dealer.id)
+    holder = _holders(app, jobs)[jobs[0]]
+    assert api.patch(f"/api/v1/installers/{holder}", json={"active": False}).status_code == 200
+    with app.app_context():
+        asked = db.session.scalars(
+            select(PlanRequest.requested_by).where(PlanRequest.status == "pending")
+        ).all()
+    assert len(asked) == 1 and asked[0].startswith(f"dealer:{metro.dealer.id}/")

@@ -7,7 +7,7 @@ import contextlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import delete, select
 
 from app.db import utcnow
@@ -159,8 +159,16 @@ def replan_on_crew_change(
         if _worth_replanning(dealer, day, today)
     ]
     for day in days:
-        request_plan(dealer.id, day, reason=reason, requested_by="system:crew", delay=delay)
+        request_plan(dealer.id, day, reason=reason, requested_by=_changed_by(), delay=delay)
     return len(days)
+
+
+def _changed_by() -> str:
+    """Who made the crew change: the signed-in key or person of this request, else the system."""
+    principal = g.get("principal") if has_request_context() else None
+    if principal is None:
+        return "system:crew"
+    return f"{principal.actor.role}:{principal.actor.id}"[:64]
 
 
 def _on_job_event(job: Job, event: JobEvent, **_: Any) -> None:
