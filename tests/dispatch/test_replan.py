@@ -161,3 +161,20 @@ def test_a_job_under_way_keeps_its_installer_and_the_day_starts_after_it(
     assert all(datetime.fromisoformat(s["arrival"]) >= ends for s in mine["stops"][1:])
     assert bookings_of(app, [busy])[busy][:2] == (owner, 0)
     assert _jobs(view) == {busy, *later}
+
+
+def test_a_locked_job_that_has_started_does_not_stall_the_next_plan(app, client, as_key, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=2, max_jobs=5)
+    api = as_key(metro.dealer_key)
+    [busy] = book_day(metro, client, as_key, 1, window="10:00", seed=6)
+    book_day(metro, client, as_key, 2, window="13:00", seed=7)
+    plan_now(app, api, metro.dealer.id)
+    owner = bookings_of(app, [busy])[busy][0]
+    locked = api.put(f"/api/v1/jobs/{busy}/plan-lock", json={"installer_id": owner})
+    assert locked.status_code == 200, locked.json
+    clock.set(local(DAY, "10:00"))
+    advance(app, busy, "en_route")
+    # The lock stays on the started job; the day read when writing must match the one solved.
+    view = plan_now(app, api, metro.dealer.id)
+    assert view["status"] == "ready"

@@ -104,6 +104,13 @@ def day_locks(job_ids: list[int], day: date) -> dict[int, PlanLock]:
     return {lock.job_id: lock for lock in db.session.scalars(stmt)}
 
 
+def day_state(dealer_id: int, day: date) -> tuple[list[tuple[Booking, Job]], dict[int, PlanLock]]:
+    """The day's booked rows and the locks on its open jobs: what a plan is made from, read
+    the same way when it is loaded and when the plan is written."""
+    rows = day_rows(dealer_id, day)
+    return rows, day_locks([j.id for _, j in rows if j.status in PLANNABLE], day)
+
+
 def fingerprint(rows: list[tuple[Booking, Job]], locks: dict[int, PlanLock]) -> tuple[Any, ...]:
     """Summarise what a plan was made from, to tell later whether the day has changed."""
     return tuple(
@@ -123,10 +130,9 @@ def fingerprint(rows: list[tuple[Booking, Job]], locks: dict[int, PlanLock]) -> 
 
 def load_day(dealer: Dealer, day: date, *, now: datetime) -> DayInput:
     """Read the dealer's day and build the solver's Problem from it."""
-    rows = day_rows(dealer.id, day)
+    rows, locks = day_state(dealer.id, day)
     open_rows = [(b, j) for b, j in rows if j.status in PLANNABLE]
     started = [(b, j) for b, j in rows if j.status in STARTED]
-    locks = day_locks([j.id for _, j in open_rows], day)
     installers = _installers(dealer.id, {b.installer_id for b, _ in started})
     points: dict[LatLon, int] = {}
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.auth.service import Actor
 from app.dispatch.models import DayPlan, PlanRoute, PlanStop
-from app.dispatch.planning.day import DayInput, day_locks, day_rows, fingerprint
+from app.dispatch.planning.day import DayInput, day_state, fingerprint
 from app.dispatch.solver import Plan, Route
 from app.dispatch.solver.model import StopId
 from app.extensions import db
@@ -133,8 +133,8 @@ def write_plan(day: DayInput, plan: Plan, info: SolveInfo) -> DayPlan | None:
     )
     lock_installer_days({*day.crews, *day.holders}, day.day)
     db.session.expire_all()  # read the day again under the locks
-    rows = day_rows(day.dealer_id, day.day)
-    if fingerprint(rows, day_locks([j.id for _, j in rows], day.day)) != day.fingerprint:
+    rows, locks = day_state(day.dealer_id, day.day)
+    if fingerprint(rows, locks) != day.fingerprint:
         return None
     latest = db.session.scalar(
         select(func.max(DayPlan.version)).where(
