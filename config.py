@@ -25,13 +25,12 @@ def _json(name: str, default: Any) -> Any:
     return json.loads(raw) if raw else default
 
 
-def _secret_key() -> str:
-    """SECRET_KEY, or a random key kept in the instance folder (never a published default)."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = INSTANCE_DIR / "secret_key"
+def instance_secret_key(instance_dir: Path) -> str:
+    """A random key kept in the instance folder, made on first use (never a published
+    default); used when SECRET_KEY is not set."""
+    path = instance_dir / "secret_key"
     if not path.exists():
-        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        instance_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -40,7 +39,8 @@ def _secret_key() -> str:
 class Config:
     """Settings for a running deployment; every value can be set by an environment variable."""
 
-    SECRET_KEY = _secret_key()
+    # Unset: create_app() reads (or makes) instance/secret_key.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fuwutong.db'}"
     )

@@ -18,7 +18,7 @@ from app.extensions import api, limiter, migrate
 from app.extensions import db as database  # not `db`: that would hide the app.db module
 from app.fields import MAX_ID
 from app.openapi import DateConverter, date_parameter
-from config import BASE_DIR, INSTANCE_DIR, Config
+from config import BASE_DIR, INSTANCE_DIR, Config, instance_secret_key
 
 JSON_BODY_METHODS = {"POST", "PUT", "PATCH"}
 JSON_API_PREFIXES = ("/api/v1/", "/api/field/")
@@ -35,6 +35,8 @@ def create_app(config_class: type = Config) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
