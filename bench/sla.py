@@ -27,7 +27,7 @@ from app.db import transaction
 from app.extensions import db
 from app.network import service as network
 from app.sla import policies
-from app.sla.facts import RISK_SHARE
+from app.sla.facts import DUES, RISK_SHARE
 from bench.metro import PG_URL, database, make_app, percentile
 
 RESULTS = Path(__file__).parent / "results"
@@ -138,7 +138,7 @@ def _generate(
                         f.update(completed_at=done, first_visit_ok=True)
         owner = dealer if f["assigned_at"] else None
         job = (n + 1, brands[n % len(brands)], f"J{n}", status, created, owner)
-        targets = (120, 240, 2880, 10080)  # assign, contact, schedule, complete (POLICY)
+        targets = tuple(POLICY[minutes] for minutes in DUES.values())  # assign … complete
         dues = tuple(created + t * m for t in targets)
         # At risk once four fifths of the target is used (facts.RISK_SHARE; 24/7 policy).
         risks = tuple(created + t * (1 - RISK_SHARE) * m for t in targets)
@@ -244,7 +244,6 @@ def _load(
             cursor.execute(
                 "SELECT setval(pg_get_serial_sequence('jobs', 'id'), (SELECT max(id) FROM jobs))"
             )
-            raw.commit()
             raw.commit()
             raw.driver_connection.autocommit = True  # type: ignore[union-attr]
             cursor.execute("VACUUM ANALYZE")

@@ -186,7 +186,7 @@ def create_invite(
     invite = InstallerInvite(
         installer_id=installer.id,
         token_hash=hash_key(raw),
-        created_by=f"{actor.role}:{actor.id}"[:64],
+        created_by=actor.label,
         created_at=now,
         expires_at=now + timedelta(hours=_config("FIELD_INVITE_HOURS")),
     )

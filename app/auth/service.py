@@ -29,6 +29,11 @@ class Actor:
     role: str
     id: str
 
+    @property
+    def label(self) -> str:
+        """ "role:id" as stored in `created_by` / `requested_by` columns (64 characters)."""
+        return f"{self.role}:{self.id}"[:64]
+
 
 SYSTEM = Actor("system", "fuwutong")
 

@@ -24,8 +24,6 @@ from app.notify.schemas import (
 )
 from app.pagination import page_schema, paginate
 
-LOCALES = '<any("zh-CN",en):locale>'
-
 
 def _brand(brand_id: int) -> Brand:
     return get_visible(Brand, brand_id, current_principal())

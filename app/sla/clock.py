@@ -54,9 +54,6 @@ def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
-ALWAYS = None  # no calendar: the clock never pauses
-
-
 def _days_from(moment: datetime, zone: str) -> Iterator[date]:
     day = moment.astimezone(ZoneInfo(zone)).date() - timedelta(days=1)
     for offset in range(MAX_DAYS):

@@ -183,12 +183,9 @@ def connect() -> None:
     job_event.connect(_on_job_event, weak=False)
 
 
-def rebuild(job_ids: list[int] | None = None) -> int:
+def rebuild() -> int:
     """Recompute SLA facts from the event logs (after a policy import or a data repair)."""
-    stmt = select(Job).order_by(Job.id)
-    if job_ids is not None:
-        stmt = stmt.where(Job.id.in_(job_ids))
-    jobs = list(db.session.scalars(stmt))
+    jobs = list(db.session.scalars(select(Job).order_by(Job.id)))
     db.session.execute(delete(JobSla).where(JobSla.job_id.in_([j.id for j in jobs])))
     for job in jobs:
         events = list(

@@ -116,7 +116,6 @@ def dashboard(principal: Principal) -> Response:
             for name in ("schedule", "complete", "arrival")
         ],
     )
-    brand_ids = {principal.brand_id} if principal.brand_id else None
     return _page(
         "sla/dashboard.html",
         summary=summary,
@@ -136,7 +135,6 @@ def dashboard(principal: Principal) -> Response:
         else [],
         query=request.query_string.decode(),
         is_dealer=principal.role is Role.DEALER,
-        brand_ids=brand_ids,
         zone=_zone(principal),
     )
 

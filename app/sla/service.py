@@ -24,10 +24,8 @@ DEFAULT_DAYS = 90
 
 def filters_for(principal: Principal, args: dict[str, Any], now: datetime) -> Filters:
     """The principal's walls applied to the requested filters (a dealer sees only itself)."""
-    brand_id = args.get("brand_id") if principal.role is Role.ADMIN else principal.brand_id
+    brand_id = principal.brand_id if principal.role is Role.BRAND else args.get("brand_id")
     dealer_id = principal.dealer_id if principal.role is Role.DEALER else args.get("dealer_id")
-    if principal.role is Role.DEALER:
-        brand_id = args.get("brand_id")
     return Filters(
         brand_id=brand_id,
         dealer_id=dealer_id,
@@ -47,12 +45,20 @@ def _shape(row: dict[str, Any], label: str | None = None) -> dict[str, Any]:
     }
 
 
+def _names(model: Any, ids: set[Any]) -> dict[Any, str]:
+    """Names of the rows a summary mentions (not of the whole table)."""
+    ids.discard(None)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
 def summary(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:
     """KPIs, weekly trend, dealer league table and breakdowns for the filtered jobs."""
     filters = filters_for(principal, args, now)
-    dealer_names = dict(db.session.execute(select(Dealer.id, Dealer.name)).all())
-    region_names = dict(db.session.execute(select(SlaRegion.id, SlaRegion.name)).all())
     rows = summary_rows(filters, now, zone=report_zone(filters.brand_id))
+    dealer_names = _names(Dealer, {r["key"] for r in rows["dealer_id"]})
+    region_names = _names(SlaRegion, {r["key"] for r in rows["region_id"]})
     dealers = [_shape(r, dealer_names.get(r["key"])) for r in rows["dealer_id"]]
     dealers.sort(
         key=lambda r: (-(r["on_time_pct"] or 0), -(r["first_visit_pct"] or 0), str(r["label"]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from app.auth.service import Actor
@@ -88,7 +90,7 @@ def _replan(booking: Booking, reason: str, actor: Actor) -> PlanRequest | None:
         booking.dealer_id,
         booking.local_date,
         reason=reason,
-        requested_by=f"{actor.role}:{actor.id}"[:64],
+        requested_by=actor.label,
     )
 
 
@@ -100,22 +102,43 @@ def set_lock(
     _installer(booking, job, installer_id)
     if position is not None:
         _check_position(booking, job, installer_id, position)
-    lock = db.session.scalar(select(PlanLock).where(PlanLock.job_id == job.id))
+    lock = put_lock(
+        job,
+        dealer_id=booking.dealer_id,
+        installer_id=installer_id,
+        position=position,
+        local_date=booking.local_date,
+        created_by=actor.label,
+    )
+    return lock, _replan(booking, f"lock job {job.id}", actor)
+
+
+def put_lock(
+    job: Job,
+    *,
+    dealer_id: int,
+    installer_id: int,
+    position: int | None,
+    local_date: date,
+    created_by: str,
+) -> PlanLock:
+    """Create or change the job's lock."""
+    lock = lock_of(job)
     if lock is None:
         lock = PlanLock(job_id=job.id)
         db.session.add(lock)
-    lock.dealer_id = booking.dealer_id
+    lock.dealer_id = dealer_id
     lock.installer_id = installer_id
     lock.position = position
-    lock.local_date = booking.local_date
-    lock.created_by = f"{actor.role}:{actor.id}"[:64]
+    lock.local_date = local_date
+    lock.created_by = created_by
     db.session.flush()
-    return lock, _replan(booking, f"lock job {job.id}", actor)
+    return lock
 
 
 def delete_lock(job: Job, *, actor: Actor) -> PlanRequest | None:
     """Remove a job's lock and queue a re-plan of its day."""
-    lock = db.session.scalar(select(PlanLock).where(PlanLock.job_id == job.id))
+    lock = lock_of(job)
     if lock is None:
         raise NotFound(f"Job {job.id} has no plan lock.")
     db.session.delete(lock)

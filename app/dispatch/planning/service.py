@@ -32,7 +32,7 @@ def request_day(dealer: Dealer, day: date, actor: Actor) -> PlanRequest:
         dealer.id,
         day,
         reason="requested",
-        requested_by=f"{actor.role}:{actor.id}"[:64],
+        requested_by=actor.label,
     )
 
 

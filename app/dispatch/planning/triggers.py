@@ -10,9 +10,11 @@ from typing import Any
 from flask import current_app, g, has_request_context
 from sqlalchemy import delete, select
 
+from app.auth.service import Actor
 from app.db import utcnow
 from app.dispatch.models import PlanLock
 from app.dispatch.planning.day import PLANNABLE
+from app.dispatch.planning.locks import lock_of, put_lock
 from app.dispatch.planning.queue import has_plan, request_plan
 from app.dispatch.planning.service import MAX_DAYS_AHEAD
 from app.extensions import db
@@ -76,7 +78,7 @@ def replan_on_change(job: Job, event: JobEvent) -> int:
             dealer.id,
             day,
             reason=f"{event.type} job {job.id}",
-            requested_by=f"{event.actor_role}:{event.actor_id}"[:64],
+            requested_by=Actor(event.actor_role, event.actor_id).label,
             delay=delay,
         )
         queued += 1
@@ -95,16 +97,18 @@ def _keep_move(job: Job, event: JobEvent) -> None:
     installer_id, day = payload.get("installer_id"), payload.get("local_date")
     if not isinstance(installer_id, int) or not isinstance(day, str):
         return
-    lock = db.session.scalar(select(PlanLock).where(PlanLock.job_id == job.id))
-    if lock is None:
-        lock = PlanLock(job_id=job.id, dealer_id=job.dealer_id, position=None)
-        db.session.add(lock)
-    elif lock.installer_id != installer_id:
-        lock.position = None  # a position on another installer's route means nothing here
-    lock.installer_id = installer_id
-    lock.local_date = date.fromisoformat(day)
-    lock.created_by = f"{event.actor_role}:{event.actor_id}"[:64]
-    db.session.flush()
+    current = lock_of(job)
+    # A position on another installer's route means nothing here.
+    kept = current.position if current and current.installer_id == installer_id else None
+    assert job.dealer_id is not None
+    put_lock(
+        job,
+        dealer_id=job.dealer_id,
+        installer_id=installer_id,
+        position=kept,
+        local_date=date.fromisoformat(day),
+        created_by=Actor(event.actor_role, event.actor_id).label,
+    )
 
 
 def booked_days(
@@ -168,7 +172,7 @@ def _changed_by() -> str:
     principal = g.get("principal") if has_request_context() else None
     if principal is None:
         return "system:crew"
-    return f"{principal.actor.role}:{principal.actor.id}"[:64]
+    return principal.actor.label
 
 
 def _on_job_event(job: Job, event: JobEvent, **_: Any) -> None:
