@@ -2,14 +2,12 @@
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from app.auth.devices import create_invite, revoke_all_devices
+from app.auth.devices import create_invite, installer_by_phone, revoke_all_devices
 from app.auth.enums import API_KEY_ROLES, Role
 from app.auth.service import SYSTEM, create_api_key, list_api_keys, revoke_api_key
 from app.db import transaction
 from app.errors import AppError
-from app.extensions import db
 from app.fields import MAX_ID
 from app.network.models import Installer
 
@@ -62,9 +60,7 @@ def _installer_by_phone(phone: str) -> Installer:
     from app.fields import normalize_phone
 
     number = normalize_phone(phone)
-    installer = (
-        db.session.scalar(select(Installer).where(Installer.phone == number)) if number else None
-    )
+    installer = installer_by_phone(number) if number else None
     if installer is None:
         raise click.ClickException(f"no installer with phone {phone}")
     return installer

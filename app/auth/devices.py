@@ -45,7 +45,7 @@ def _code_hash(installer_id: int, code: str) -> str:
     return hmac.new(key, f"{installer_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _installer_by_phone(phone: str, *, lock: bool = False) -> Installer | None:
+def installer_by_phone(phone: str, *, lock: bool = False) -> Installer | None:
     stmt = select(Installer).where(Installer.phone == phone)
     return db.session.scalar(stmt.with_for_update() if lock else stmt)
 
@@ -56,7 +56,7 @@ def request_code(phone: str, *, locale: str) -> None:
     # FIELD_CODES_PER_HOUR an hour.
     now = utcnow()
     with transaction():
-        installer = _installer_by_phone(phone, lock=True)
+        installer = installer_by_phone(phone, lock=True)
         if installer is None or not installer.active:
             return
         recent = list(
@@ -109,7 +109,7 @@ def verify_code(phone: str, code: str, *, device_name: str) -> SignIn:
     signed_in: SignIn | None = None
     # The guess is counted (committed) even when the answer is an error.
     with transaction():
-        installer = _installer_by_phone(phone, lock=True)
+        installer = installer_by_phone(phone, lock=True)
         row = None
         if installer is not None:
             row = db.session.scalar(
