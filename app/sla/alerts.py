@@ -71,9 +71,7 @@ def find_changes() -> int:
 
 
 def _record(brand: Brand, job: Job, fact: Any, sla: str, state: str) -> int:
-    due = {"arrival": fact.arrival_due, "first_visit": None}.get(
-        sla, getattr(fact, f"{sla}_due", None)
-    )
+    due = getattr(fact, f"{sla}_due", None)  # first visit has no deadline
     payload = {
         "type": "sla.alert",
         "brand_id": brand.id,

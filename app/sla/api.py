@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response
 
 from app.auth.decorators import current_principal, require_role
 from app.auth.enums import Role
@@ -139,10 +139,7 @@ def flagged_jobs(args: dict[str, Any]) -> Any:
 @blp.response(200, description="CSV, one row per job with its SLA columns")
 def export(args: dict[str, Any]) -> Response:
     """Export the filtered jobs with their SLA dates and states as CSV."""
-    rows = sla.export_csv(current_principal(), args, utcnow())
-    response = Response(stream_with_context(rows), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="sla-jobs.csv"'
-    return response
+    return sla.export_response(current_principal(), args, utcnow())
 
 
 @blp.route("/jobs/<int:job_id>/sla", methods=["GET"])

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, render_template, request
 
 from app.auth.enums import Role
 from app.auth.scoping import visible
@@ -161,8 +161,4 @@ def export(principal: Principal) -> Response:
     """The filtered jobs with their SLA columns, as CSV."""
     now = utcnow()
     args, _ = filters_from_query(now, principal)
-    response = Response(
-        stream_with_context(sla.export_csv(principal, args, now)), mimetype="text/csv"
-    )
-    response.headers["Content-Disposition"] = 'attachment; filename="sla-jobs.csv"'
-    return response
+    return sla.export_response(principal, args, now)

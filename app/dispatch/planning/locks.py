@@ -20,7 +20,7 @@ from app.scheduling.windows import local_today
 
 
 def _booking(job: Job) -> Booking:
-    booking = db.session.scalar(select(Booking).where(Booking.job_id == job.id))
+    booking = job.booking
     if booking is None:
         raise Conflict(
             f"Job {job.id} has no booking; only a booked job can be locked.", code="not_booked"
@@ -143,7 +143,7 @@ def delete_lock(job: Job, *, actor: Actor) -> PlanRequest | None:
         raise NotFound(f"Job {job.id} has no plan lock.")
     db.session.delete(lock)
     db.session.flush()
-    booking = db.session.scalar(select(Booking).where(Booking.job_id == job.id))
+    booking = job.booking
     return _replan(booking, f"unlock job {job.id}", actor) if booking else None
 
 
