@@ -67,11 +67,15 @@ def test_transition(app, ctx, brand, from_, to):
     )
     job.status = from_
     db.session.flush()
-    before = db.session.scalars(select(JobEvent).where(JobEvent.job_id == job.id)).all()
+    before = db.session.scalars(
+        select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id)
+    ).all()
 
     if (from_, to) in LEGAL:
         event = service.transition(job, to, ACTOR, payload={"why": "test"})
-        events = db.session.scalars(select(JobEvent).where(JobEvent.job_id == job.id)).all()
+        events = db.session.scalars(
+            select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id)
+        ).all()
         assert len(events) == len(before) + 1
         assert events[-1] is event
         assert (event.from_status, event.to_status) == (str(from_), str(to))
@@ -92,7 +96,9 @@ def test_transition(app, ctx, brand, from_, to):
         for name in allowed:
             assert name in error.message
         db.session.flush()
-        after = db.session.scalars(select(JobEvent).where(JobEvent.job_id == job.id)).all()
+        after = db.session.scalars(
+            select(JobEvent).where(JobEvent.job_id == job.id).order_by(JobEvent.id)
+        ).all()
         assert len(after) == len(before)
         assert job.status == from_
 
