@@ -1,11 +1,12 @@
-"""Booked jobs an installer can no longer do as booked: inactive, without the skills, off, or
-no longer working then. Told to the dispatcher who made the change; the re-plan does the rest."""
+"""Booked jobs an installer can no longer do as booked: inactive, without the skills, off, no
+longer working then, or over a lowered daily job limit. Told to the dispatcher who made the
+change; the re-plan does the rest."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.extensions import db
@@ -47,9 +48,35 @@ def jobs_at_risk(
     first, last = min(b.window_start for b, *_ in rows), max(ends for *_, ends in rows)
     absences = load_absences(installer.dealer_id, [installer], first, last)
     off = [*absences.get(installer.id, []), *absences.get(None, [])]
-    return sorted(
+    unable = {
         job.id for booking, job, ends in rows if not _can_do(installer, booking, job, ends, off)
+    }
+    if during is None:
+        unable |= _over_limit(installer, [b for b, *_ in rows])
+    return sorted(unable)
+
+
+def _over_limit(installer: Installer, open_bookings: list[Booking]) -> set[int]:
+    """Return the jobs past the installer's daily job limit: on a day holding more bookings
+    than the limit (started and finished visits count too), the last open visits of the day."""
+    days = {b.local_date for b in open_bookings}
+    held = dict(
+        db.session.execute(
+            select(Booking.local_date, func.count())
+            .where(Booking.installer_id == installer.id, Booking.local_date.in_(days))
+            .group_by(Booking.local_date)
+        ).all()
     )
+    over: set[int] = set()
+    for day in days:
+        excess = held[day] - installer.max_jobs_per_day
+        if excess > 0:
+            last = sorted(
+                (b for b in open_bookings if b.local_date == day),
+                key=lambda b: (b.sequence, b.window_start, b.id),
+            )
+            over.update(b.job_id for b in last[-excess:])
+    return over
 
 
 def _overlaps(a: Period, b: Period) -> bool:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from tests.dispatch.plans import (
     DAY,
     NOW,
+    advance,
     book_day,
     bookings_of,
     local,
@@ -134,6 +135,28 @@ def test_two_changes_make_one_solve(app, client, as_key, clock):
     ]
     clock.set(NOW + AFTER_DEBOUNCE)
     assert run_planner(app) == {"done": 1}
+
+
+def test_lowering_the_daily_job_limit_names_the_last_open_visits_of_the_day(
+    app, client, as_key, clock
+):
+    clock.set(NOW)
+    metro = Metro(app, installers=1, max_jobs=5)
+    api = as_key(metro.dealer_key)
+    jobs = book_day(metro, client, as_key, 4)
+    plan_now(app, api, metro.dealer.id)
+    in_order = sorted(jobs, key=lambda job: bookings_of(app, jobs)[job][1])
+    path = f"/api/v1/installers/{metro.installers[0].id}"
+    advance(app, in_order[0], "en_route")
+
+    # The visit under way still counts: four visits against a limit of three.
+    answer = api.patch(path, json={"max_jobs_per_day": 3})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["jobs_at_risk"] == [in_order[-1]]
+    assert api.patch(path, json={"max_jobs_per_day": 2}).json["jobs_at_risk"] == sorted(
+        in_order[-2:]
+    )
+    assert api.patch(path, json={"max_jobs_per_day": 4}).json["jobs_at_risk"] == []
 
 
 def test_removing_a_weekday_from_the_shifts_re_plans_that_weekday_only(app, client, as_key, clock):
