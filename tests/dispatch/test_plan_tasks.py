@@ -121,6 +121,44 @@ def test_an_interrupted_run_is_failed_and_queued_again(app, clock):
     assert [r.status for r in rows.values() if r.id != stuck.id] == ["done"]
 
 
+def test_a_day_that_keeps_killing_its_process_backs_off(app, clock):
+    clock.set(NOW)
+    metro = Metro(app, installers=1)
+    with app.app_context(), transaction():
+        queue.request_plan(metro.dealer.id, DAY, reason="a", requested_by="t")
+
+    def claim_and_die() -> int:
+        """Claim the day's due request, as a process would just before it is killed."""
+        with app.app_context():
+            [due] = pending_requests(app)
+            assert queue.claim(due)
+            return due
+
+    claim_and_die()
+    clock.set(NOW + timedelta(minutes=11))
+    with app.app_context():
+        assert queue.recover_stale() == 1
+    claim_and_die()  # the first interruption is retried at once (a restart)
+    clock.set(NOW + timedelta(minutes=22))
+    with app.app_context():
+        assert queue.recover_stale() == 1
+    assert pending_requests(app) == [], "the second in a row waits"
+    clock.set(NOW + timedelta(minutes=22) + queue.retry_delay(2))
+    assert len(pending_requests(app)) == 1
+
+
+def pending_requests(app) -> list[int]:
+    """Return the ids of the requests due now."""
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(PlanRequest.id).where(
+                    PlanRequest.status == "pending", PlanRequest.due_at <= queue.utcnow()
+                )
+            )
+        )
+
+
 def test_a_failing_day_is_retried_with_capped_backoff_and_shows_failed(
     app, client, as_key, clock, monkeypatch
 ):

@@ -178,21 +178,30 @@ def run_request(request_id: int) -> str:
         db.session.rollback()
         with transaction():
             _finish(request_id, "failed", error=f"{type(error).__name__}: {error}"[:500])
-            # The retry expires by itself once the day is over.
-            delay = retry_delay(len(failed_in_a_row(request.dealer_id, request.local_date)))
-            _again(request, "retry after a failed attempt", delay)
+            _retry(request, "retry after a failed attempt")
         return "failed"
 
 
 def _finish(
     request_id: int, status: str, *, plan_id: int | None = None, error: str | None = None
-) -> None:
-    db.session.execute(
+) -> bool:
+    """End a running request; False when it was no longer running (another process ended it)."""
+    result = db.session.execute(
         update(PlanRequest)
         .where(PlanRequest.id == request_id, PlanRequest.status == "running")
         .values(status=status, finished_at=utcnow(), plan_id=plan_id, error=error)
         .execution_options(synchronize_session=False)
     )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _retry(request: PlanRequest, reason: str, *, interrupted: bool = False) -> None:
+    """Queue a failed day again after a backoff that grows with its failures in a row (the retry
+    expires by itself once the day is over). A first interruption (a restart) is retried at once;
+    a day that keeps killing its process backs off like any failure."""
+    failures = len(failed_in_a_row(request.dealer_id, request.local_date))
+    first_interruption = interrupted and failures == 1
+    _again(request, reason, timedelta(0) if first_interruption else retry_delay(failures))
 
 
 def _again(request: PlanRequest, reason: str, delay: timedelta) -> None:
@@ -244,15 +253,9 @@ def recover_stale() -> int:
     recovered = 0
     with transaction():
         for request in stale:
-            result = db.session.execute(
-                update(PlanRequest)
-                .where(PlanRequest.id == request.id, PlanRequest.status == "running")
-                .values(status="failed", finished_at=utcnow(), error="interrupted")
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) == 1:
+            if _finish(request.id, "failed", error="interrupted"):
                 recovered += 1
-                _again(request, "retry after an interrupted attempt", timedelta(0))
+                _retry(request, "retry after an interrupted attempt", interrupted=True)
     return recovered
 
 
