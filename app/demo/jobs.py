@@ -130,9 +130,9 @@ def seed_jobs(
 def _deliver_due(job: Job, sim: _Clock, now: datetime) -> None:
     """Deliver the job's waiting messages when they fall due, as the sender would have."""
     waiting = db.session.scalars(
-        select(OutboundMessage).where(
-            OutboundMessage.job_id == job.id, OutboundMessage.status == MessageStatus.PENDING
-        )
+        select(OutboundMessage)
+        .where(OutboundMessage.job_id == job.id, OutboundMessage.status == MessageStatus.PENDING)
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
     )
     resume = sim.moment
     for message in list(waiting):

@@ -229,7 +229,7 @@ def _previous_place(job: Job) -> dict[str, float] | None:
             Booking.local_date == booking.local_date,
             Booking.sequence < booking.sequence,
         )
-        .order_by(Booking.sequence.desc())
+        .order_by(Booking.sequence.desc(), Booking.id.desc())
         .limit(1)
     ).first()
     if before is not None:

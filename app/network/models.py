@@ -111,7 +111,7 @@ class Installer(Base):
         cascade="all, delete-orphan", order_by="(InstallerShift.weekday, InstallerShift.start_time)"
     )
     time_off: Mapped[list[InstallerTimeOff]] = relationship(
-        cascade="all, delete-orphan", order_by="InstallerTimeOff.starts_at"
+        cascade="all, delete-orphan", order_by="(InstallerTimeOff.starts_at, InstallerTimeOff.id)"
     )
 
 

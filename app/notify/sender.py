@@ -188,12 +188,14 @@ def due_for(phone: str) -> list[int]:
     """Urgent messages to one number that may go now."""
     ids = list(
         db.session.scalars(
-            select(OutboundMessage.id).where(
+            select(OutboundMessage.id)
+            .where(
                 OutboundMessage.to == phone,
                 OutboundMessage.status == MessageStatus.PENDING,
                 OutboundMessage.urgent.is_(True),
                 OutboundMessage.next_attempt_at <= utcnow(),
             )
+            .order_by(OutboundMessage.id)
         )
     )
     db.session.commit()

@@ -67,6 +67,7 @@ def day_before_reminders() -> int:
                     Booking.window_start < now + timedelta(hours=48),
                     Job.status.in_([JobStatus.SCHEDULED, JobStatus.DISPATCHED]),
                 )
+                .order_by(Booking.window_start, Booking.id)
             ).all()
         )
         keys = {
@@ -105,7 +106,9 @@ def nudge_unbooked() -> int:
         asked = _last_asked()
         waiting = _back_to_assigned()
         jobs = db.session.scalars(
-            select(Job).where(Job.status == JobStatus.ASSIGNED, Job.id.in_(list(asked)))
+            select(Job)
+            .where(Job.status == JobStatus.ASSIGNED, Job.id.in_(list(asked)))
+            .order_by(Job.id)
         )
         keys = [f"nudge:{job_id}:{n}" for job_id in asked for n in range(1, MAX_NUDGES + 1)]
         done = _existing(keys)

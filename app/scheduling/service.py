@@ -416,7 +416,7 @@ def list_blocks(dealer: Dealer, *, since: datetime | None = None) -> list[Capaci
         db.session.scalars(
             select(CapacityBlock)
             .where(CapacityBlock.dealer_id == dealer.id, CapacityBlock.ends_at > since)
-            .order_by(CapacityBlock.starts_at)
+            .order_by(CapacityBlock.starts_at, CapacityBlock.id)
         )
     )
 

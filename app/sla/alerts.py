@@ -48,7 +48,7 @@ def find_changes() -> int:
     now = utcnow()
     created = 0
     with transaction():
-        brands = {b.id: b for b in db.session.scalars(select(Brand))}
+        brands = {b.id: b for b in db.session.scalars(select(Brand).order_by(Brand.id))}
         for brand_id, brand in brands.items():
             flagged = job_states(
                 Filters(brand_id=brand_id, created_from=now - LOOKBACK), now, limit=100_000

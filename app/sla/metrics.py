@@ -219,9 +219,17 @@ def _per_job(filters: Filters, now: datetime, zone: str) -> Any:
     return facts(filters).with_only_columns(*columns).subquery("per_job")
 
 
+def whole_minutes(hours: Any) -> ColumnElement[int]:
+    """Hours as whole minutes, half a minute up, the same on PostgreSQL and SQLite: whole seconds
+    first (SQLite's julianday is off by ~1e-5 s), then integer arithmetic (PostgreSQL rounds a
+    double's halves to even, SQLite away from zero)."""
+    seconds = cast(func.round(hours * 3600), Integer)
+    return (seconds + 30) // 60
+
+
 def _joined_minutes(hours: Any) -> ColumnElement[str]:
     """A cell's durations as one comma-joined text of whole minutes (cheap to send and parse)."""
-    minutes = cast(func.round(hours * 60), Integer)
+    minutes = whole_minutes(hours)
     if _dialect() == "postgresql":
         return func.string_agg(cast(minutes, String), ",")
     return func.group_concat(minutes, ",")
@@ -319,7 +327,7 @@ def job_states(
         facts(filters)
         .with_only_columns(JobSla, *(expr.label(sla) for sla, expr in expressions.items()))
         .where(or_(*(expr.in_(states) for expr in expressions.values())))
-        .order_by(JobSla.completed_at.is_not(None), JobSla.created_at.desc())
+        .order_by(JobSla.completed_at.is_not(None), JobSla.created_at.desc(), JobSla.job_id.desc())
         .limit(limit)
     )
     found = []

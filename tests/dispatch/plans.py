@@ -110,13 +110,27 @@ def stored_plan(app, dealer_id: int, day: date = DAY, version: int | None = None
         record = db.session.scalars(stmt.order_by(DayPlan.version.desc())).first()
         assert record is not None
         dealer = db.session.get(Dealer, dealer_id)
-        stops = list(db.session.scalars(select(PlanStop).where(PlanStop.plan_id == record.id)))
-        routes = list(db.session.scalars(select(PlanRoute).where(PlanRoute.plan_id == record.id)))
+        stops = list(
+            db.session.scalars(
+                select(PlanStop)
+                .where(PlanStop.plan_id == record.id)
+                .order_by(PlanStop.installer_id, PlanStop.sequence, PlanStop.job_id)
+            )
+        )
+        routes = list(
+            db.session.scalars(
+                select(PlanRoute)
+                .where(PlanRoute.plan_id == record.id)
+                .order_by(PlanRoute.installer_id)
+            )
+        )
         ids = [s.job_id for s in stops]
         jobs = {j.id: j for j in db.session.scalars(select(Job).where(Job.id.in_(ids)))}
         installers = list(
             db.session.scalars(
-                select(Installer).where(Installer.dealer_id == dealer_id, Installer.active)
+                select(Installer)
+                .where(Installer.dealer_id == dealer_id, Installer.active)
+                .order_by(Installer.id)
             )
         )
         return _rebuild(dealer, day, installers, jobs, stops, routes)
@@ -239,7 +253,7 @@ def pending(app, dealer_id: int | None = None):  # type: ignore[no-untyped-def]
     from app.dispatch.models import PlanRequest
 
     with app.app_context():
-        stmt = select(PlanRequest).where(PlanRequest.status == "pending")
+        stmt = select(PlanRequest).where(PlanRequest.status == "pending").order_by(PlanRequest.id)
         if dealer_id is not None:
             stmt = stmt.where(PlanRequest.dealer_id == dealer_id)
         return [(r.dealer_id, r.local_date, r.reasons) for r in db.session.scalars(stmt)]

@@ -442,7 +442,7 @@ def test_a_late_start_without_a_position_is_reckoned_from_the_previous_visit(
             db.session.scalars(
                 select(Booking)
                 .where(Booking.job_id.in_([j["id"] for j in jobs]))
-                .order_by(Booking.sequence)
+                .order_by(Booking.sequence, Booking.id)
             )
         )
         previous, late = rows[0], rows[1]

@@ -380,3 +380,18 @@ def test_weeks_start_on_the_local_monday(world):
     world.at(NOW)
     summary = world.client.get("/api/v1/sla/summary", headers=world.brand_api).json
     assert [row["key"] for row in summary["weekly"]] == ["2026-11-30"]
+
+
+def test_durations_round_to_whole_minutes_alike_on_both_databases(app):
+    from sqlalchemy import Float, literal, select
+
+    from app.extensions import db
+    from app.sla.metrics import whole_minutes
+
+    cases = {90.5: 91, 89.5: 90, 0.5: 1, 120.0: 120, 0.49: 0, 119.6: 120}
+    with app.app_context():
+        got = {
+            minutes: db.session.scalar(select(whole_minutes(literal(minutes / 60, Float))))
+            for minutes in cases
+        }
+    assert got == cases

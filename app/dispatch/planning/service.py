@@ -49,7 +49,9 @@ def evening_before(now: datetime | None = None) -> int:
     """From each dealer's planning time, queue tomorrow's plan once; return how many queued."""
     now = now or utcnow()
     queued = 0
-    for dealer in db.session.scalars(select(Dealer).where(Dealer.active.is_(True))):
+    for dealer in db.session.scalars(
+        select(Dealer).where(Dealer.active.is_(True)).order_by(Dealer.id)
+    ):
         today = local_today(dealer.timezone, now)
         since = plan_moment(dealer, today)
         if now < since:
