@@ -7,7 +7,6 @@ marked failed, never retried.
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,20 +19,15 @@ from app.notify.backends import SendError, backend
 from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut
 from app.notify.service import advance, release_time, waits_for_booking
+from app.tasks import backoff
 
 MAX_ATTEMPTS = 6
-BACKOFF_BASE_S, BACKOFF_CAP_S = 30, 3600
+BACKOFF_BASE, BACKOFF_CAP = timedelta(seconds=30), timedelta(hours=1)
 STUCK_AFTER = timedelta(minutes=10)
 # Twilio codes that mean the number itself is not reachable by SMS.
 OPTED_OUT_AT_CARRIER = "21610"
 # Messages that ask the consumer to book: pointless once the job no longer waits for a booking.
 BOOKING_REQUESTS = frozenset({"invitation", "nudge"})
-
-
-def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """Capped exponential backoff with jitter: half to all of min(cap, base × 2^(n-1))."""
-    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(attempts - 1, 0))
-    return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
 
 
 def claim(message_id: int) -> bool:
@@ -144,7 +138,7 @@ def _record_failure(message_id: int, error: SendError) -> str:
             db.session.add(SmsOptOut(phone=message.to, keyword="carrier"))
         if error.transient and message.attempts < MAX_ATTEMPTS:
             message.status = MessageStatus.PENDING
-            retry_at = utcnow() + backoff(message.attempts)
+            retry_at = utcnow() + backoff(message.attempts, BACKOFF_BASE, BACKOFF_CAP, jitter=0.5)
             if not message.urgent:  # a retry may not fall into the recipient's quiet hours
                 retry_at = release_time(retry_at, _zone_of(message))
             message.next_attempt_at = retry_at

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import random
 import time
 from datetime import timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from app.network.models import Brand
 from app.notify.service import queue_sms
 from app.sla.metrics import Filters, job_states
 from app.sla.models import SlaAlert
+from app.tasks import backoff
 
 LOOKBACK = timedelta(days=90)
 # Retries over about a day: 1 minute doubling to an hourly cap (1+2+…+32 min, then 23 h).
@@ -29,12 +29,6 @@ MAX_ATTEMPTS = 30
 RETRY_BASE, RETRY_CAP = timedelta(minutes=1), timedelta(hours=1)
 WEBHOOK_TIMEOUT_S = 5.0
 STATUSES = ("pending", "sending", "delivered", "failed", "skipped")
-
-
-def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """Wait after the n-th failed attempt: min(cap, base × 2^(n-1)), less up to a tenth (jitter)."""
-    ceiling = min(RETRY_CAP, RETRY_BASE * 2 ** min(max(attempts - 1, 0), 20))
-    return ceiling * (rng or random).uniform(0.9, 1.0)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -190,7 +184,10 @@ def _deliver(alert_id: int) -> str:
         if alert.attempts >= MAX_ATTEMPTS:
             alert.status = "failed"
             return "failed"
-        alert.status, alert.next_attempt_at = "pending", utcnow() + retry_delay(alert.attempts)
+        alert.status, alert.next_attempt_at = (
+            "pending",
+            utcnow() + backoff(alert.attempts, RETRY_BASE, RETRY_CAP, jitter=0.1),
+        )
         return "retry"
 
 

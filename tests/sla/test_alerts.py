@@ -14,6 +14,7 @@ from app.extensions import db
 from app.notify.models import OutboundMessage
 from app.sla import alerts
 from app.sla.models import SlaAlert
+from app.tasks import backoff
 
 SECRET = "s3cret-s3cret-s3cret"
 
@@ -158,7 +159,10 @@ def test_a_webhook_url_needs_a_secret(world, admin, hook):
 def test_retries_last_about_a_day():
     import random
 
-    waits = [alerts.retry_delay(n, random.Random(n)) for n in range(1, alerts.MAX_ATTEMPTS)]
+    waits = [
+        backoff(n, alerts.RETRY_BASE, alerts.RETRY_CAP, jitter=0.1, rng=random.Random(n))
+        for n in range(1, alerts.MAX_ATTEMPTS)
+    ]
     assert max(waits) <= timedelta(hours=1)
     assert timedelta(hours=20) <= sum(waits, timedelta()) <= timedelta(hours=25)
 

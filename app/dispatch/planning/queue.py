@@ -29,6 +29,7 @@ from app.dispatch.solver import solve
 from app.extensions import db
 from app.network.service import get_dealer
 from app.scheduling.windows import local_today
+from app.tasks import backoff
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,8 @@ def _retry(request: PlanRequest, reason: str, *, interrupted: bool = False) -> N
     a day that keeps killing its process backs off like any failure."""
     failures = len(failed_in_a_row(request.dealer_id, request.local_date))
     first_interruption = interrupted and failures == 1
-    _again(request, reason, timedelta(0) if first_interruption else retry_delay(failures))
+    delay = backoff(failures, FIRST_RETRY, LAST_RETRY)
+    _again(request, reason, timedelta(0) if first_interruption else delay)
 
 
 def _again(request: PlanRequest, reason: str, delay: timedelta) -> None:
@@ -212,11 +214,6 @@ def _again(request: PlanRequest, reason: str, delay: timedelta) -> None:
         requested_by="system:planner",
         delay=delay,
     )
-
-
-def retry_delay(failures: int) -> timedelta:
-    """Return how long a day that failed `failures` times in a row waits before the next try."""
-    return min(FIRST_RETRY * 2 ** max(failures - 1, 0), LAST_RETRY)
 
 
 def failed_in_a_row(dealer_id: int, day: date) -> list[PlanRequest]:
