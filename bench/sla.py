@@ -27,7 +27,8 @@ from app.db import transaction
 from app.extensions import db
 from app.network import service as network
 from app.sla import policies
-from app.sla.facts import DUES, RISK_SHARE
+from app.sla.facts import RISK_SHARE
+from app.sla.models import TIMED_PROMISES
 from bench.metro import PG_URL, database, make_app, percentile
 
 RESULTS = Path(__file__).parent / "results"
@@ -138,7 +139,7 @@ def _generate(
                         f.update(completed_at=done, first_visit_ok=True)
         owner = dealer if f["assigned_at"] else None
         job = (n + 1, brands[n % len(brands)], f"J{n}", status, created, owner)
-        targets = tuple(POLICY[minutes] for minutes in DUES.values())  # assign … complete
+        targets = tuple(POLICY[f"{p}_minutes"] for p in TIMED_PROMISES)  # assign … complete
         dues = tuple(created + t * m for t in targets)
         # At risk once four fifths of the target is used (facts.RISK_SHARE; 24/7 policy).
         risks = tuple(created + t * (1 - RISK_SHARE) * m for t in targets)

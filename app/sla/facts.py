@@ -14,23 +14,11 @@ from app.extensions import db
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
 from app.sla.clock import Calendar, add_business_time
-from app.sla.models import JobSla, SlaPolicy
+from app.sla.models import TIMED_PROMISES, JobSla, SlaPolicy
 from app.sla.policies import calendar_of, policy_for, region_of
 
 log = logging.getLogger(__name__)
 RISK_SHARE = 0.2  # at risk when less than this share of the target time is left
-DUES = {
-    "assign_due": "assign_minutes",
-    "contact_due": "contact_minutes",
-    "schedule_due": "schedule_minutes",
-    "complete_due": "complete_minutes",
-}
-KEPT = {
-    "assign_due": "assigned_at",
-    "contact_due": "contacted_at",
-    "schedule_due": "scheduled_at",
-    "complete_due": "completed_at",
-}
 
 
 def _start(job: Job, at: datetime) -> JobSla:
@@ -64,11 +52,11 @@ def set_deadlines(
     With `open_only`, promises already kept keep their deadlines (a calendar change
     moves only what is still running).
     """
-    for due, target in DUES.items():
-        minutes = getattr(policy, target)
-        if minutes is None or (open_only and getattr(facts, KEPT[due]) is not None):
+    for promise, kept in TIMED_PROMISES.items():
+        minutes = getattr(policy, f"{promise}_minutes")
+        if minutes is None or (open_only and getattr(facts, kept) is not None):
             continue
-        risk = due.replace("_due", "_risk_at")
+        due, risk = f"{promise}_due", f"{promise}_risk_at"
         try:
             setattr(
                 facts,
@@ -95,7 +83,7 @@ def recompute_open_deadlines(brand_id: int) -> int:
             JobSla.brand_id == brand_id,
             SlaPolicy.business_hours.is_(True),
             JobSla.cancelled_at.is_(None),
-            or_(*(getattr(JobSla, kept).is_(None) for kept in KEPT.values())),
+            or_(*(getattr(JobSla, kept).is_(None) for kept in TIMED_PROMISES.values())),
         )
     )
     count = 0

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from app.db import UTCDateTime
 from app.extensions import db
 from app.scheduling.models import Booking
-from app.sla.models import JobSla
+from app.sla.models import TIMED_PROMISES, JobSla
 
 SLAS = ("assign", "contact", "schedule", "complete", "arrival", "first_visit")
 STATES = ("met", "breached", "at_risk", "ok", "n/a")
@@ -129,18 +129,7 @@ def state(sla: str, now: datetime, *, codes: bool = False) -> ColumnElement[Any]
             (or_(eta_late, f.plan_issue_date.is_not(None)), "at_risk"),
             else_="ok",
         )
-    stop = {
-        "assign": f.assigned_at,
-        "contact": f.contacted_at,
-        "schedule": f.scheduled_at,
-        "complete": f.completed_at,
-    }[sla]
-    due = {
-        "assign": f.assign_due,
-        "contact": f.contact_due,
-        "schedule": f.schedule_due,
-        "complete": f.complete_due,
-    }[sla]
+    stop, due = getattr(f, TIMED_PROMISES[sla]), getattr(f, f"{sla}_due")
     risk_at = getattr(f, f"{sla}_risk_at")
     # risk_at: when less than a fifth of the target is left, in business time if it pauses.
     predicted: list[ColumnElement[bool]] = [and_(risk_at.is_not(None), at(now) > risk_at)]
@@ -365,13 +354,7 @@ def job_clocks(job_id: int, now: datetime) -> list[dict[str, Any]]:
         elif sla == "first_visit":
             due, kept = None, fact.completed_at if fact.first_visit_ok else None
         else:
-            due = getattr(fact, f"{sla}_due")
-            kept = {
-                "assign": fact.assigned_at,
-                "contact": fact.contacted_at,
-                "schedule": fact.scheduled_at,
-                "complete": fact.completed_at,
-            }[sla]
+            due, kept = getattr(fact, f"{sla}_due"), getattr(fact, TIMED_PROMISES[sla])
         end = kept or fact.cancelled_at or now
         elapsed = business_time_between(fact.created_at, end, calendar)
         clocks.append(

@@ -70,6 +70,17 @@ class BusinessCalendar(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# The promises timed from the order, by the moment that keeps each. A promise `p` has its
+# target in `SlaPolicy.<p>_minutes` and its deadline and at-risk moment in `JobSla.<p>_due` and
+# `JobSla.<p>_risk_at`.
+TIMED_PROMISES = {
+    "assign": "assigned_at",
+    "contact": "contacted_at",
+    "schedule": "scheduled_at",
+    "complete": "completed_at",
+}
+
+
 @tenant_scope(
     brand=lambda p: JobSla.brand_id == p.brand_id,
     dealer=lambda p: JobSla.dealer_id == p.dealer_id,
