@@ -77,24 +77,7 @@ def create_api_key(
     raw_key: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Issue a key for a role and owner; the raw key is returned once and never stored."""
-    from app.network.service import get_brand, get_dealer
-
-    role = Role(role)
-    if role not in API_KEY_ROLES:
-        raise Unprocessable(
-            f"API keys cannot be issued for role {role}.", fields={"role": ["invalid"]}
-        )
-    owners = {"brand_id": brand_id, "dealer_id": dealer_id}
-    needed = {Role.BRAND: "brand_id", Role.DEALER: "dealer_id"}.get(role)
-    for field, value in owners.items():
-        if field == needed and value is None:
-            raise Unprocessable(f"A {role} key needs {field}.", fields={field: ["required"]})
-        if field != needed and value is not None:
-            raise Unprocessable(f"A {role} key takes no {field}.", fields={field: ["not allowed"]})
-    if brand_id is not None:
-        get_brand(brand_id)
-    if dealer_id is not None:
-        get_dealer(dealer_id)
+    role = check_owner("key", role, brand_id, dealer_id)
     raw_key = raw_key or KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,
@@ -107,6 +90,28 @@ def create_api_key(
     db.session.add(key)
     db.session.flush()
     return key, raw_key
+
+
+def check_owner(what: str, role: Role, brand_id: int | None, dealer_id: int | None) -> Role:
+    """Check the role and owner of a key or user: a brand's needs brand_id, a dealer's
+    dealer_id, an admin's neither; the owner must exist (404). Installers get neither."""
+    from app.network.service import get_brand, get_dealer
+
+    role = Role(role)
+    if role not in API_KEY_ROLES:
+        raise Unprocessable(f"A {what} cannot have role {role}.", fields={"role": ["invalid"]})
+    needed = {Role.BRAND: "brand_id", Role.DEALER: "dealer_id"}.get(role)
+    for field, value in {"brand_id": brand_id, "dealer_id": dealer_id}.items():
+        if field == needed and value is None:
+            raise Unprocessable(f"A {role} {what} needs {field}.", fields={field: ["required"]})
+        if field != needed and value is not None:
+            message = f"A {role} {what} takes no {field}."
+            raise Unprocessable(message, fields={field: ["not allowed"]})
+    if brand_id is not None:
+        get_brand(brand_id)
+    if dealer_id is not None:
+        get_dealer(dealer_id)
+    return role
 
 
 def list_api_keys() -> list[ApiKey]:
@@ -143,6 +148,11 @@ def authenticate_api_key(raw_key: str) -> Principal:
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     touch(key)
+    return key_principal(key)
+
+
+def key_principal(key: ApiKey) -> Principal:
+    """The principal an API key acts as (over the API, or signed in to the pages with it)."""
     return Principal(
         role=Role(key.role), credential_id=key.id, brand_id=key.brand_id, dealer_id=key.dealer_id
     )

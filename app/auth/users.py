@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth.enums import API_KEY_ROLES, Role
+from app.auth.enums import Role
 from app.auth.models import User
-from app.auth.service import Principal
+from app.auth.service import Principal, check_owner
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
@@ -27,25 +27,12 @@ def create_user(
     dealer_id: int | None = None,
 ) -> User:
     """Add a person; the password is stored as a salted hash (scrypt)."""
-    from app.network.service import get_brand, get_dealer
-
-    role = Role(role)
-    if role not in API_KEY_ROLES:
-        raise Unprocessable(f"Users cannot have role {role}.", fields={"role": ["invalid"]})
+    role = check_owner("user", role, brand_id, dealer_id)
     if len(password) < MIN_PASSWORD:
         raise Unprocessable(
             f"Passwords need at least {MIN_PASSWORD} characters.",
             fields={"password": ["too short"]},
         )
-    needed = {Role.BRAND: "brand_id", Role.DEALER: "dealer_id"}.get(role)
-    for field, value in {"brand_id": brand_id, "dealer_id": dealer_id}.items():
-        if (field == needed) != (value is not None):
-            state = "required" if field == needed else "not allowed"
-            raise Unprocessable(f"A {role} user: {field} {state}.", fields={field: [state]})
-    if brand_id is not None:
-        get_brand(brand_id)
-    if dealer_id is not None:
-        get_dealer(dealer_id)
     email = email.strip().lower()
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise Conflict(

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.auth import web_bp as bp
 from app.auth.enums import Role
 from app.auth.models import ApiKey
-from app.auth.service import Principal, authenticate_api_key
+from app.auth.service import Principal, authenticate_api_key, key_principal
 from app.errors import AppError, BadRequest, Unauthorized
 from app.extensions import db, limiter
 
@@ -46,9 +46,7 @@ def _api_key_principal(key_id: int) -> Principal | None:
     key = db.session.scalar(select(ApiKey).where(ApiKey.id == key_id))
     if key is None or key.revoked_at is not None:
         return None
-    return Principal(
-        role=Role(key.role), credential_id=key.id, brand_id=key.brand_id, dealer_id=key.dealer_id
-    )
+    return key_principal(key)
 
 
 @session_loader("user")

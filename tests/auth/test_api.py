@@ -131,3 +131,29 @@ def test_create_for_unknown_owner_is_404(app, admin):
     response = admin.post("/api/v1/api-keys", json={"name": "x", "role": "brand", "brand_id": 77})
     assert response.status_code == 404
     assert factories.count(app, ApiKey) == before
+
+
+@pytest.mark.parametrize(
+    ("owner", "field", "status"),
+    [
+        ({"role": "installer"}, "role", 422),
+        ({"role": "brand"}, "brand_id", 422),
+        ({"role": "dealer"}, "dealer_id", 422),
+        ({"role": "admin", "brand_id": 1}, "brand_id", 422),
+        ({"role": "brand", "brand_id": 1, "dealer_id": 1}, "dealer_id", 422),
+        ({"role": "brand", "brand_id": 77}, None, 404),
+    ],
+)
+def test_users_follow_the_owner_rules_of_keys(app, admin, owner, field, status):
+    from app.auth.models import User
+
+    brand = factories.brand(app)
+    owner = {k: (brand.id if v == 1 else v) for k, v in owner.items()}
+    body = {"email": "a@b.cn", "name": "A", "password": "long-enough-1", **owner}
+    response = admin.post("/api/v1/users", json=body)
+    assert response.status_code == status, response.json
+    if field is not None:
+        assert list(response.json["error"]["fields"]) == [field]
+    assert factories.count(app, User) == 0
+    keys = admin.post("/api/v1/api-keys", json={"name": "x", **owner})
+    assert keys.status_code == status, "a key for the same owner is refused alike"
