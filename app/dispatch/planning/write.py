@@ -162,19 +162,24 @@ def write_plan(day: DayInput, plan: Plan, info: SolveInfo) -> DayPlan | None:
     db.session.add(record)
     db.session.flush()
     messages = readable(plan)
-    _record_rows(record, day, days, plan, messages)
-    _apply(record, day, days, plan, {job.id: (booking, job) for booking, job in rows}, messages)
+    booked = {job.id: (booking, job) for booking, job in rows}
+    _record_rows(record, day, days, plan, booked, messages)
+    _apply(record, day, days, plan, booked, messages)
     record.write_ms = round((time.perf_counter() - began) * 1000)
     db.session.flush()
     return record
 
 
 def _record_rows(
-    record: DayPlan, day: DayInput, days: list[Tour], plan: Plan, messages: dict[StopId, str]
+    record: DayPlan,
+    day: DayInput,
+    days: list[Tour],
+    plan: Plan,
+    booked: dict[int, tuple[Booking, Job]],
+    messages: dict[StopId, str],
 ) -> None:
     """Store the version's routes and stops: what each installer is told."""
     windows = day.windows
-    fixed_windows = _fixed_windows(day)
     rows: list[Any] = []
     for tour in days:
         crew = day.crews[tour.installer_id]
@@ -194,7 +199,8 @@ def _record_rows(
             )
         )
         for n, visit in enumerate(tour.visits):
-            window = windows.get(visit.job_id) or fixed_windows[visit.job_id]
+            booking = booked[visit.job_id][0]  # the day as loaded: the fingerprint matched
+            window = (booking.window_start, booking.window_end)
             rows.append(
                 PlanStop(
                     plan_id=record.id,
@@ -225,17 +231,6 @@ def _record_rows(
             )
         )
     db.session.add_all(rows)
-
-
-def _fixed_windows(day: DayInput) -> dict[int, tuple[datetime, datetime]]:
-    """Return the booked windows of the started jobs."""
-    ids = [v.job_id for crew in day.crews.values() for v in crew.fixed]
-    if not ids:
-        return {}
-    stmt = select(Booking.job_id, Booking.window_start, Booking.window_end).where(
-        Booking.job_id.in_(ids)
-    )
-    return {job_id: (start, end) for job_id, start, end in db.session.execute(stmt)}
 
 
 def _apply(
