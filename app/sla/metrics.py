@@ -12,13 +12,14 @@ completion), or less than a fifth of the target left (in business time when the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Float,
     Integer,
     Select,
@@ -73,13 +74,14 @@ def _offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datet
     return found
 
 
-def week_of(column: Any, zone: str, start: datetime, end: datetime) -> ColumnElement[str]:
-    """The local Monday (in `zone`) of the week an instant falls in, as YYYY-MM-DD.
+def week_of(column: Any, zone: str, start: datetime, end: datetime) -> ColumnElement[Any]:
+    """The local Monday (in `zone`) of the week an instant falls in: a date on PostgreSQL (it
+    groups far faster than formatted text), YYYY-MM-DD text on SQLite (see `_week_text`).
 
     SQLite has no time zones: the offsets in force between start and end become a CASE.
     """
     if _dialect() == "postgresql":
-        return func.to_char(func.date_trunc("week", func.timezone(zone, column)), "YYYY-MM-DD")
+        return cast(func.date_trunc("week", func.timezone(zone, column)), Date)
     offsets = _offsets(ZoneInfo(zone), start, end)
     shifts = [f"{seconds:+d} seconds" for _, seconds in offsets]
     whens = [(column < at(since), shifts[n]) for n, (since, _) in enumerate(offsets[1:])]
@@ -240,7 +242,15 @@ def _cells(j: Any) -> list[dict[str, Any]]:
     for name in MEDIANS:
         sums.append(_joined_minutes(j.c[f"h_{name}"]).label(f"h_{name}"))
     stmt = select(*keys, *sums).group_by(*keys)
-    return [dict(row._mapping) for row in db.session.execute(stmt)]
+    cells = [dict(row._mapping) for row in db.session.execute(stmt)]
+    for cell in cells:
+        cell["week"] = _week_text(cell["week"])
+    return cells
+
+
+def _week_text(week: date | str | None) -> str | None:
+    """A week key as YYYY-MM-DD text, whichever database grouped it."""
+    return week.isoformat() if isinstance(week, date) else week
 
 
 def _medians(cells: list[dict[str, Any]]) -> dict[str, dict[Any, dict[str, float]]]:
