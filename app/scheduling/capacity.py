@@ -149,6 +149,10 @@ def best_insertion(
     for position in range(count + 1):
         if position:
             prev_point, prev_depart = points[position - 1], departs[position - 1]
+            if prev_depart > w_end or prev_depart > last_start:
+                break  # departures only grow: no later position can start in time either
+        if position < count and max(prev_depart, w_start) + service > latest[position]:
+            continue  # even without driving, the next stop would start too late
         to_new = travel(prev_point, point)
         start = prev_depart + to_new
         start = max(start, w_start)
