@@ -150,9 +150,32 @@ def error_page(error: AppError) -> Response:
 bp.register_error_handler(AppError, error_page)
 
 
+def signed_in_as() -> str:
+    """Name who is signed in for the page header: their organisation, then the person (or the
+    API key's name), e.g. "Oakline Doors · Li Wei"."""
+    from app.auth.models import User
+    from app.network.models import Brand, Dealer
+
+    who = web_principal()
+    if who is None:
+        return ""
+    owner: Brand | Dealer | None = None
+    if who.brand_id:
+        owner = db.session.get(Brand, who.brand_id)
+    elif who.dealer_id:
+        owner = db.session.get(Dealer, who.dealer_id)
+    credential: User | ApiKey | None
+    if who.credential_kind == "user":
+        credential = db.session.get(User, who.credential_id)
+    else:
+        credential = db.session.get(ApiKey, who.credential_id)
+    names = [owner.name if owner else "Platform admin", credential.name if credential else ""]
+    return " · ".join(name for name in names if name)
+
+
 @bp.app_context_processor
 def _page_context() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "signed_in": web_principal}
+    return {"csrf_token": csrf_token, "signed_in": web_principal, "signed_in_as": signed_in_as}
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -21,6 +21,8 @@ def test_password_sign_in_lands_on_the_dashboard(world, app, client):
     page = client.get("/sla/")
     assert page.status_code == 200
     assert "Dealer league table" in page.get_data(as_text=True)
+    # The header names the brand and the person, not ids.
+    assert f"{world.metro.brand.name} · {person.name}" in page.get_data(as_text=True)
 
 
 def test_the_dashboard_shows_the_brands_numbers(world, app, client):
@@ -63,6 +65,7 @@ def test_a_dealer_sees_its_own_scorecard(world, app, client):
     web_login(client, user(app, "dealer", dealer_id=world.metro.dealer.id).email)
     html = client.get("/sla/").get_data(as_text=True)
     assert "Dealer league table" not in html
+    assert f"<span>{world.metro.dealer.name} · User " in html
     assert '>1</div><div class="label">Jobs' in html
 
 
