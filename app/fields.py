@@ -129,8 +129,13 @@ def Longitude(**kwargs: Any) -> ma.fields.Float:
 YEARS = "^(19[7-9][0-9]|20[0-9][0-9])-"  # 1970–2099, stated in the OpenAPI document
 
 
+def in_years(year: int) -> bool:
+    """Whether a year is in 1970–2099, the years YEARS states (far years overflow date arithmetic)."""
+    return 1970 <= year <= 2099
+
+
 def _in_years(value: datetime) -> None:
-    if not 1970 <= value.year <= 2099:
+    if not in_years(value.year):
         raise ma.ValidationError("Out of range (years 1970–2099).")
 
 

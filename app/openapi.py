@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, UnprocessableEntity
 from werkzeug.routing import BaseConverter
 
 from app.errors import http_exception_response
-from app.fields import YEARS
+from app.fields import YEARS, in_years
 
 
 class ErrorDetailSchema(ma.Schema):
@@ -53,7 +53,7 @@ class DateConverter(BaseConverter):
     def to_python(self, value: str) -> date:
         try:
             day = date.fromisoformat(value)
-            if not 1970 <= day.year <= 2099:  # far years overflow date arithmetic
+            if not in_years(day.year):  # far years overflow date arithmetic
                 raise ValueError(value)
             return day
         except ValueError as error:

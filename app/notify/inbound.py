@@ -11,14 +11,15 @@ from sqlalchemy import select
 
 from app.auth.links import link_url
 from app.auth.service import Actor
+from app.consumer.service import existing_feedback
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job
-from app.notify.models import Feedback, InboundMessage, OutboundMessage
+from app.notify.models import InboundMessage, OutboundMessage
 from app.notify.reactions import job_context
-from app.notify.service import opt_in, opt_out, queue_sms, waits_for_booking
+from app.notify.service import opt_in, opt_out, queue_sms, waits_for_booking, zone_of
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订"})
 START_WORDS = frozenset({"START", "UNSTOP", "订阅"})
@@ -47,12 +48,6 @@ def _locale(phone: str, job: Job | None) -> str:
     return "zh-CN" if phone.startswith("+86") else "en"
 
 
-def _zone(job: Job | None) -> str:
-    from flask import current_app
-
-    return job.timezone if job is not None else current_app.config["DEFAULT_TIMEZONE"]
-
-
 def handle(provider_id: str, phone: str, body: str) -> Reply:
     """Act on an inbound SMS once (a webhook retried by the provider is not acted on twice)."""
     existing = db.session.scalar(
@@ -76,7 +71,7 @@ def handle(provider_id: str, phone: str, body: str) -> Reply:
                 template=template,
                 locale=_locale(phone, job),
                 context=context,
-                zone=_zone(job),
+                zone=zone_of(job),
                 brand_id=job.brand_id if job else None,
                 job_id=job.id if job else None,
                 urgent=True,  # an answer to what the consumer just sent
@@ -116,8 +111,7 @@ def _answer_link(job: Job, reply: Callable[..., None]) -> None:
     """Send the link that fits the job now: book it, manage the booking, or rate the visit."""
     context = job_context(job)
     status = JobStatus(job.status)
-    rated = db.session.scalar(select(Feedback.id).where(Feedback.job_id == job.id)) is not None
-    if status is JobStatus.COMPLETED and not rated:
+    if status is JobStatus.COMPLETED and existing_feedback(job) is None:
         reply("completed", **{**context, "link": link_url(job.id, "feedback")})
     elif status in {JobStatus.COMPLETED, JobStatus.CANCELLED}:
         reply("reply_nothing_open", **context)

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.notify.backends import SendError, backend
 from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut
-from app.notify.service import advance, release_time, waits_for_booking
+from app.notify.service import advance, release_time, waits_for_booking, zone_of
 from app.tasks import backoff
 
 MAX_ATTEMPTS = 6
@@ -150,8 +150,7 @@ def _record_failure(message_id: int, error: SendError) -> str:
 def _zone_of(message: OutboundMessage) -> str:
     from app.jobs.models import Job
 
-    job = db.session.get(Job, message.job_id) if message.job_id else None
-    return job.timezone if job else current_app.config["DEFAULT_TIMEZONE"]
+    return zone_of(db.session.get(Job, message.job_id) if message.job_id else None)
 
 
 def send_due(limit: int = 100) -> dict[str, int]:

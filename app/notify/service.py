@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import Select, select
 
 from app.auth.scoping import visible
@@ -55,6 +56,11 @@ def template_text(key: str, locale: str, brand_id: int | None) -> str:
         if own:
             return own
     return DEFAULTS[key][locale]
+
+
+def zone_of(job: Job | None) -> str:
+    """The time zone for a job's messages: the job's, else the deployment default."""
+    return job.timezone if job is not None else current_app.config["DEFAULT_TIMEZONE"]
 
 
 def release_time(now: datetime, zone: str) -> datetime:

@@ -141,7 +141,7 @@ def _last_asked() -> dict[int, datetime]:
         .join(Job, Job.id == OutboundMessage.job_id)
         .where(
             Job.status == JobStatus.ASSIGNED,
-            OutboundMessage.template.in_(["invitation", "nudge"]),
+            OutboundMessage.template.in_(sorted(sender.BOOKING_REQUESTS)),
         )
         .group_by(OutboundMessage.job_id)
     )

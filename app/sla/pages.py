@@ -16,6 +16,7 @@ from app.auth.web import error_page, page_login_required
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
+from app.fields import in_years
 from app.jobs import service as jobs
 from app.network.enums import Category
 from app.network.models import Brand, Dealer
@@ -45,7 +46,7 @@ def _day(name: str) -> date | None:
         day = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
-    return day if 1970 <= day.year < 2100 else None
+    return day if in_years(day.year) else None
 
 
 def _int(name: str) -> int | None:
@@ -53,11 +54,9 @@ def _int(name: str) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
-def filters_from_query(
-    now: datetime, principal: Principal
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The API filters for the page's query string, and the form's values to show back."""
-    zone = _zone(principal)
+def filters_from_query(now: datetime, zone: ZoneInfo) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The API filters for the page's query string (its days in `zone`), and the form's values
+    to show back."""
     today = now.astimezone(zone).date()
     first, last = _day("from") or today - timedelta(days=89), _day("to") or today
     category = (
@@ -89,7 +88,8 @@ def filters_from_query(
 def dashboard(principal: Principal) -> Response:
     """The dashboard for the signed-in brand (or the dealer's scorecard)."""
     now = utcnow()
-    args, form = filters_from_query(now, principal)
+    zone = _zone(principal)
+    args, form = filters_from_query(now, zone)
     summary = sla.summary(principal, args, now)
     flagged = sla.flagged(principal, {**args, "limit": 50}, now)
     weeks = summary["weekly"]
@@ -135,7 +135,7 @@ def dashboard(principal: Principal) -> Response:
         else [],
         query=request.query_string.decode(),
         is_dealer=principal.role is Role.DEALER,
-        zone=_zone(principal),
+        zone=zone,
     )
 
 
@@ -160,5 +160,5 @@ def job(job_id: int, principal: Principal) -> Response:
 def export(principal: Principal) -> Response:
     """The filtered jobs with their SLA columns, as CSV."""
     now = utcnow()
-    args, _ = filters_from_query(now, principal)
+    args, _ = filters_from_query(now, _zone(principal))
     return sla.export_response(principal, args, now)

@@ -151,7 +151,7 @@ def test_transient_errors_retry_with_capped_backoff(app, twilio, clock):
             assert sender.send_one(message_id) == "retry"
         waiting = message(app, message_id)
         assert (waiting.status, waiting.attempts, waiting.error_code) == ("pending", attempt, code)
-        ceiling = min(3600, 30 * 2 ** (attempt - 1))
+        ceiling = min(sender.BACKOFF_CAP, sender.BACKOFF_BASE * 2 ** (attempt - 1)).total_seconds()
         delay = (waiting.next_attempt_at - tried_at).total_seconds()
         assert ceiling / 2 <= delay <= ceiling
         clock.set(waiting.next_attempt_at)
