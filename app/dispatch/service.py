@@ -236,10 +236,15 @@ def auto_assign(job: Job, actor: Actor = SYSTEM) -> Job:
     return job
 
 
+def _automatic(job: Job) -> bool:
+    """Whether the job's brand assigns its jobs automatically."""
+    brand = db.session.get(Brand, job.brand_id)
+    return brand is not None and brand.assignment_mode == "auto"
+
+
 def assign_on_intake(job: Job) -> None:
     """Assign automatically when the brand asked for it."""
-    brand = db.session.get(Brand, job.brand_id)
-    if brand is not None and brand.assignment_mode == "auto":
+    if _automatic(job):
         auto_assign(job)
 
 
@@ -319,8 +324,7 @@ def rematch(job: Job) -> None:
     """After a job moved: keep its dealer while that dealer may still serve it, otherwise
     hand it on (brand on automatic) or unassign it with the reason. An unassigned job of a
     brand on automatic is tried again."""
-    brand = db.session.get(Brand, job.brand_id)
-    automatic = brand is not None and brand.assignment_mode == "auto"
+    automatic = _automatic(job)
     status = JobStatus(job.status)
     if status is JobStatus.CREATED and automatic:
         auto_assign(job)

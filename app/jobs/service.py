@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, select
 
+from app.auth.enums import Role
 from app.auth.scoping import get_visible, visible
 from app.auth.service import Actor, Principal
 from app.db import utcnow
@@ -250,6 +252,11 @@ def jobs_by_ids(job_ids: list[int]) -> list[Job]:
     return list(db.session.scalars(select(Job).where(Job.id.in_(job_ids))))
 
 
+def lock_jobs(ids: Collection[int] | Select[int]) -> None:
+    """Lock job rows in id order, as every writer of several jobs does, so two cannot deadlock."""
+    db.session.execute(select(Job.id).where(Job.id.in_(ids)).order_by(Job.id).with_for_update())
+
+
 def job_events(job: Job) -> list[JobEvent]:
     """Return a job's audit log, oldest first."""
     return list(
@@ -265,8 +272,6 @@ _DEALER_PRIVATE = frozenset({"declined", "reassigned"})
 
 def events_for(principal: Principal, job: Job) -> list[dict[str, Any]]:
     """The job's audit log as this principal may read it (brands and admins see everything)."""
-    from app.auth.enums import Role
-
     shown = []
     for event in job_events(job):
         payload = dict(event.payload or {})
@@ -283,7 +288,4 @@ def events_for(principal: Principal, job: Job) -> list[dict[str, Any]]:
     return shown
 
 
-_EVENT_COLUMNS = (
-    "id", "job_id", "type", "from_status", "to_status", "actor_role", "actor_id",
-    "occurred_at", "client_time", "client_event_id",
-)  # fmt: skip
+_EVENT_COLUMNS = tuple(c.key for c in JobEvent.__table__.columns if c.key != "payload")

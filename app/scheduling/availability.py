@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -192,7 +192,7 @@ class Calendar:
         if found is None:
             found = self._absent[installer_id] = [
                 (int(a.timestamp()), int(b.timestamp()))
-                for a, b in [*self.absences.get(installer_id, ()), *self.absences.get(None, ())]
+                for a, b in absences_of(self.absences, installer_id)
             ]
         return found
 
@@ -279,6 +279,13 @@ def load_absences(
     for installer_id, starts_at, ends_at in db.session.execute(time_off.union_all(blocks)):
         absences[installer_id].append((starts_at, ends_at))
     return absences
+
+
+def absences_of(
+    absences: Mapping[int | None, Sequence[tuple[datetime, datetime]]], installer_id: int
+) -> list[tuple[datetime, datetime]]:
+    """An installer's own absences followed by the whole dealer's."""
+    return [*absences.get(installer_id, ()), *absences.get(None, ())]
 
 
 def build_calendar(

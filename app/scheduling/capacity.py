@@ -101,8 +101,6 @@ class Prepared:
     best_insertion free of attribute lookups: it runs for every installer and window.
     """
 
-    route: DayRoute
-    earliest: list[int]
     latest: list[int]
     points: list[int]
     departs: list[int]
@@ -116,8 +114,6 @@ def prepare(route: DayRoute, travel: Travel) -> Prepared | None:
         return None
     stops = route.stops
     return Prepared(
-        route,
-        earliest,
         _latest_starts(route, travel),
         [s.point for s in stops],
         [start + s.service for start, s in zip(earliest, stops, strict=True)],

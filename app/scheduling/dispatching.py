@@ -26,9 +26,7 @@ def dispatch_day(dealer: Dealer, day: date, actor: Actor) -> list[Booking]:
     )
     # Job rows are locked in id order, as every writer of several jobs does (the plan writer
     # too), so two of them cannot deadlock; then they are read in route order.
-    db.session.execute(
-        select(Job.id).where(Job.id.in_(day_jobs)).order_by(Job.id).with_for_update()
-    )
+    jobs.lock_jobs(day_jobs)
     rows = db.session.execute(
         select(Booking, Job)
         .join(Job, Job.id == Booking.job_id)

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job
 from app.network.models import Installer
-from app.scheduling.availability import load_absences, shift_span
+from app.scheduling.availability import absences_of, load_absences, shift_span
 from app.scheduling.models import Booking
 
 NOT_STARTED = (str(JobStatus.SCHEDULED), str(JobStatus.DISPATCHED))
@@ -47,7 +47,7 @@ def jobs_at_risk(
         return []
     first, last = min(b.window_start for b, *_ in rows), max(ends for *_, ends in rows)
     absences = load_absences(installer.dealer_id, [installer], first, last)
-    off = [*absences.get(installer.id, []), *absences.get(None, [])]
+    off = absences_of(absences, installer.id)
     unable = {
         job.id for booking, job, ends in rows if not _can_do(installer, booking, job, ends, off)
     }

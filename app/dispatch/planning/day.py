@@ -20,6 +20,7 @@ from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
 from app.network.models import Dealer, Installer
 from app.scheduling.availability import (
+    absences_of,
     breaks_within,
     load_absences,
     shift_span,
@@ -220,8 +221,7 @@ def _working_day(
         return None
     start, end = spans[0][0], spans[-1][1]
     periods = sorted(
-        (int(a.timestamp()), int(b.timestamp()))
-        for a, b in [*absences.get(installer.id, ()), *absences.get(None, ())]
+        (int(a.timestamp()), int(b.timestamp())) for a, b in absences_of(absences, installer.id)
     )
     for a, b in periods:  # absences touching the start push it later
         if a <= start < b:

@@ -104,6 +104,7 @@ def set_lock(
         _check_position(booking, job, installer_id, position)
     lock = put_lock(
         job,
+        current=lock_of(job),
         dealer_id=booking.dealer_id,
         installer_id=installer_id,
         position=position,
@@ -116,14 +117,15 @@ def set_lock(
 def put_lock(
     job: Job,
     *,
+    current: PlanLock | None,
     dealer_id: int,
     installer_id: int,
     position: int | None,
     local_date: date,
     created_by: str,
 ) -> PlanLock:
-    """Create or change the job's lock."""
-    lock = lock_of(job)
+    """Create or change the job's lock; `current` is the lock as already read (lock_of)."""
+    lock = current
     if lock is None:
         lock = PlanLock(job_id=job.id)
         db.session.add(lock)

@@ -103,6 +103,7 @@ def _keep_move(job: Job, event: JobEvent) -> None:
     assert job.dealer_id is not None
     put_lock(
         job,
+        current=current,
         dealer_id=job.dealer_id,
         installer_id=installer_id,
         position=kept,

@@ -125,12 +125,7 @@ def tours(day: DayInput, plan: Plan) -> list[Tour]:
 def write_plan(day: DayInput, plan: Plan, info: SolveInfo) -> DayPlan | None:
     """Write the next version and apply it; None when the day changed since it was loaded."""
     began = time.perf_counter()
-    db.session.execute(
-        select(Job.id)
-        .where(Job.id.in_(sorted(day.jobs) or [-1]))
-        .order_by(Job.id)
-        .with_for_update()
-    )
+    jobs.lock_jobs(sorted(day.jobs) or [-1])
     lock_installer_days({*day.crews, *day.holders}, day.day)
     db.session.expire_all()  # read the day again under the locks
     rows, locks = day_state(day.dealer_id, day.day)
