@@ -72,6 +72,11 @@ def _generate(
     """Yield (job row, event rows, facts) for `count` jobs over the past year."""
     rng = random.Random(7)
     m = timedelta(minutes=1)
+    tolerance = POLICY["arrival_tolerance_minutes"] * m
+    targets = tuple(POLICY[f"{p}_minutes"] for p in TIMED_PROMISES)  # assign … complete
+    due_off = tuple(t * m for t in targets)
+    # At risk once four fifths of the target is used (facts.RISK_SHARE; 24/7 policy).
+    risk_off = tuple(t * (1 - RISK_SHARE) * m for t in targets)
     for n in range(count):
         created = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
         dealer = dealers[rng.randrange(len(dealers))]
@@ -115,7 +120,7 @@ def _generate(
                     scheduled_at=booked,
                     window_start=start,
                     window_end=end,
-                    arrival_due=end + 15 * m,
+                    arrival_due=end + tolerance,
                 )
                 arrive = start + m * rng.uniform(-30, 150 if rng.random() < 0.1 else 100)
                 if arrive < now:
@@ -139,10 +144,8 @@ def _generate(
                         f.update(completed_at=done, first_visit_ok=True)
         owner = dealer if f["assigned_at"] else None
         job = (n + 1, brands[n % len(brands)], f"J{n}", status, created, owner)
-        targets = tuple(POLICY[f"{p}_minutes"] for p in TIMED_PROMISES)  # assign … complete
-        dues = tuple(created + t * m for t in targets)
-        # At risk once four fifths of the target is used (facts.RISK_SHARE; 24/7 policy).
-        risks = tuple(created + t * (1 - RISK_SHARE) * m for t in targets)
+        dues = tuple(created + d for d in due_off)
+        risks = tuple(created + r for r in risk_off)
         facts = (
             n + 1,
             brands[n % len(brands)],
@@ -236,7 +239,7 @@ def _load(
                             f["window_start"],
                             f["window_end"],
                             f["arrival_due"],
-                            15,
+                            POLICY["arrival_tolerance_minutes"],
                             f["failed_visits"],
                             f["first_visit_ok"],
                             True,

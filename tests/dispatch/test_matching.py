@@ -171,9 +171,10 @@ def test_a_changed_service_area_is_seen_at_once(app, client, admin):
     assert metro.job(client)["status"] == "assigned"
 
 
-def rival_dealer(app, metro):
-    """A second dealer, authorized for the metro's brand, whose area covers the metro's."""
-    rival = factories.dealer(app, area=factories.square(km=30))
+def rival_dealer(app, metro, area=None):
+    """A second dealer, authorized for the metro's brand, whose area covers the metro's
+    (or is `area`)."""
+    rival = factories.dealer(app, area=area or factories.square(km=30))
     factories.authorize(app, metro.brand, rival)
     factories.installer(app, rival, shifts=factories.ALL_WEEK)
     return rival
@@ -205,9 +206,7 @@ def test_a_declined_job_leaves_the_installer_of_the_dealer_that_declined(app, cl
 
 def test_a_job_moved_out_of_its_dealer_s_area_is_handed_on_or_unassigned(app, client, as_key):
     metro = Metro(app)
-    far = factories.dealer(app, area=factories.square(*FAR_AWAY))
-    factories.authorize(app, metro.brand, far)
-    factories.installer(app, far, shifts=factories.ALL_WEEK)
+    far = rival_dealer(app, metro, area=factories.square(*FAR_AWAY))
     api = as_key(metro.brand_key)
     job = metro.job(client)
     assert job["dealer_id"] == metro.dealer.id

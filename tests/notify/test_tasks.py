@@ -136,11 +136,7 @@ def test_nudges_count_from_the_return_to_assigned_not_the_invitation(
     clock.set(NOW)
     metro = Metro(app)
     auth = {"Authorization": f"Bearer {metro.brand_key}"}
-    job = metro.job(client)
-    last = client.get(f"/api/v1/jobs/{job['id']}/windows", headers=auth).json["windows"][-1]
-    client.post(
-        f"/api/v1/jobs/{job['id']}/booking", json={"window_start": last["start"]}, headers=auth
-    )
+    job, _ = booked_job(app, client, clock, metro, -1)
     released = NOW + timedelta(hours=100)  # days later the booking is released: waiting again
     clock.set(released)
     assert client.delete(f"/api/v1/jobs/{job['id']}/booking", headers=auth).status_code == 204

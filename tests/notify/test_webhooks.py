@@ -7,14 +7,11 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from app import create_app
-from app.auth.service import Actor
-from app.db import transaction
 from app.extensions import db
-from app.jobs import service as jobs
-from app.jobs.models import Job
 from app.notify import sender
 from app.notify.models import InboundMessage, OutboundMessage, SmsOptOut
 from tests.conftest import make_config
+from tests.dispatch.plans import advance
 from tests.factories import Metro
 from tests.notify.conftest import AUTH_TOKEN
 
@@ -218,35 +215,21 @@ def test_digits_without_an_offer_get_help_at_most_once_an_hour(app, client, tw):
     assert actions == ["not_understood", "ignored", "ignored", "ignored"]
 
 
-def booking_of(client, metro, job_id):
-    return client.get(
-        f"/api/v1/jobs/{job_id}/booking", headers={"Authorization": f"Bearer {metro.brand_key}"}
-    )
-
-
-def test_a_reply_books_only_a_sent_offer_of_a_job_still_waiting(app, client, tw, clock):
+def test_a_reply_books_only_a_sent_offer_of_a_job_still_waiting(app, client, tw, clock, as_key):
     metro = Metro(app)
+    api = as_key(metro.brand_key)
     job = metro.job(client)
     inbound(client, "1")  # the invitation has not gone out yet: there is no offer to take
-    assert booking_of(client, metro, job["id"]).status_code == 404
+    assert api.get(f"/api/v1/jobs/{job['id']}/booking").status_code == 404
     send_outbox(app)
     offered = outbox(app)[0].payload["offered"]
-    windows = client.get(
-        f"/api/v1/jobs/{job['id']}/windows",
-        headers={"Authorization": f"Bearer {metro.brand_key}"},
-    ).json["windows"]
+    windows = api.get(f"/api/v1/jobs/{job['id']}/windows").json["windows"]
     chosen = next(w["start"] for w in windows if w["start"] not in offered)
-    assert (
-        client.post(
-            f"/api/v1/jobs/{job['id']}/booking",
-            json={"window_start": chosen},
-            headers={"Authorization": f"Bearer {metro.brand_key}"},
-        ).status_code
-        == 201
-    )
+    booking = api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": chosen})
+    assert booking.status_code == 201
     clock.set(DAY + timedelta(minutes=61))  # past the hourly limit on automatic answers
     inbound(client, "2")  # an old offer: the booking stays where it is
-    booked = booking_of(client, metro, job["id"]).json
+    booked = api.get(f"/api/v1/jobs/{job['id']}/booking").json
     assert datetime.fromisoformat(booked["window_start"]) == datetime.fromisoformat(chosen)
     answer = outbox(app)[-1]
     assert (answer.template, answer.status) == ("confirmed", "sent")
@@ -258,27 +241,18 @@ def test_a_reply_books_only_a_sent_offer_of_a_job_still_waiting(app, client, tw,
     assert actions == ["not_understood", "offer_closed"]
 
 
-def test_link_answers_by_the_state_of_the_job(app, client, tw):
+def test_link_answers_by_the_state_of_the_job(app, client, tw, as_key):
     metro = Metro(app)
+    api = as_key(metro.brand_key)
     job = metro.job(client)
     inbound(client, "link")
     assert (outbox(app)[-1].template, "/b/" in outbox(app)[-1].body) == ("nudge", True)
-    windows = client.get(
-        f"/api/v1/jobs/{job['id']}/windows",
-        headers={"Authorization": f"Bearer {metro.brand_key}"},
-    ).json["windows"]
-    client.post(
-        f"/api/v1/jobs/{job['id']}/booking",
-        json={"window_start": windows[0]["start"]},
-        headers={"Authorization": f"Bearer {metro.brand_key}"},
-    )
+    windows = api.get(f"/api/v1/jobs/{job['id']}/windows").json["windows"]
+    api.post(f"/api/v1/jobs/{job['id']}/booking", json={"window_start": windows[0]["start"]})
     inbound(client, "LINK")
     answer = outbox(app)[-1]
     assert (answer.template, "/b/" in answer.body) == ("confirmed", True)
-    with app.app_context(), transaction():
-        row = db.session.get(Job, job["id"])
-        for step in ("dispatched", "en_route", "on_site", "in_progress", "completed"):
-            jobs.transition(row, step, Actor("installer", "t"))
+    advance(app, job["id"], "dispatched", "en_route", "on_site", "in_progress", "completed")
     inbound(client, "链接")
     answer = outbox(app)[-1]
     assert (answer.template, "/f/" in answer.body) == ("completed", True)
