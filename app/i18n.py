@@ -96,7 +96,7 @@ WORDS: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "plan_status": {
-        "ready": {ZH: "已完成", EN: "ready"},
+        "ready": {ZH: "已生成", EN: "ready"},
         "pending": {ZH: "排队中", EN: "waiting"},
         "running": {ZH: "计算中", EN: "planning"},
         "failed": {ZH: "失败", EN: "failed"},
