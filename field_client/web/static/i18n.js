@@ -119,12 +119,12 @@ const STRINGS = {
     skill_appliance_install: "家电安装",
     skill_electrical: "电工",
     skill_plumbing: "水暖",
-    err_proof_missing: "完工需要照片和客户签名，请补充后重试。",
-    err_job_closed: "该工单已结束，无法再操作。",
-    err_not_accepting_uploads: "该工单现在不能上传照片。",
-    err_too_many_uploads: "该工单的照片已达上限。",
-    err_content_type_mismatch: "文件格式不正确，请重新拍照。",
-    err_illegal_transition: "该工单的状态已变化，此操作已无效。",
+    refused_proof_missing: "完工需要照片和客户签名，请补充后重试。",
+    refused_job_closed: "该工单已结束，无法再操作。",
+    refused_not_accepting_uploads: "该工单现在不能上传照片。",
+    refused_too_many_uploads: "该工单的照片已达上限。",
+    refused_content_type_mismatch: "文件格式不正确，请重新拍照。",
+    refused_illegal_transition: "该工单的状态已变化，此操作已无效。",
   },
   en: {
     app: "Fuwutong Field",
@@ -244,12 +244,12 @@ const STRINGS = {
     skill_appliance_install: "appliance installation",
     skill_electrical: "electrical work",
     skill_plumbing: "plumbing",
-    err_proof_missing: "Completing needs photos and the customer's signature; add them and try again.",
-    err_job_closed: "This job is closed; nothing more can be done on it.",
-    err_not_accepting_uploads: "This job does not take photos now.",
-    err_too_many_uploads: "This job has as many photos as it can take.",
-    err_content_type_mismatch: "That file is not a usable photo; take it again.",
-    err_illegal_transition: "The job has moved on; this step no longer applies.",
+    refused_proof_missing: "Completing needs photos and the customer's signature; add them and try again.",
+    refused_job_closed: "This job is closed; nothing more can be done on it.",
+    refused_not_accepting_uploads: "This job does not take photos now.",
+    refused_too_many_uploads: "This job has as many photos as it can take.",
+    refused_content_type_mismatch: "That file is not a usable photo; take it again.",
+    refused_illegal_transition: "The job has moved on; this step no longer applies.",
   },
 };
 
@@ -287,9 +287,10 @@ export function skill(code) {
   return has(`skill_${code}`) ? t(`skill_${code}`) : String(code).replace(/_/g, " ");
 }
 
-// A refusal from the server in the installer's words when its code is known.
+// A refusal of a synced change in the installer's words when its code is known.
 export function refusal(error) {
-  return error && has(`err_${error.code}`) ? t(`err_${error.code}`) : (error && error.message) || "";
+  if (!error) return "";
+  return has(`refused_${error.code}`) ? t(`refused_${error.code}`) : error.message || "";
 }
 
 export function timeOf(iso, zone) {
