@@ -125,6 +125,7 @@ const STRINGS = {
     refused_too_many_uploads: "该工单的照片已达上限。",
     refused_content_type_mismatch: "文件格式不正确，请重新拍照。",
     refused_illegal_transition: "该工单的状态已变化，此操作已无效。",
+    refused_validation_error: "服务器未接受此操作，请检查手机的日期和时间后重试。",
   },
   en: {
     app: "Fuwutong Field",
@@ -250,6 +251,7 @@ const STRINGS = {
     refused_too_many_uploads: "This job has as many photos as it can take.",
     refused_content_type_mismatch: "That file is not a usable photo; take it again.",
     refused_illegal_transition: "The job has moved on; this step no longer applies.",
+    refused_validation_error: "The server did not accept this change; check the phone's date and time.",
   },
 };
 
