@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app import i18n
 from app.db import render_migration_item
 from app.errors import error_response, register_error_handlers
 from app.extensions import api, limiter, migrate
@@ -38,6 +39,7 @@ def create_app(config_class: type = Config) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     register_extensions(app)
+    i18n.init_app(app)
     register_converters(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -22,8 +22,10 @@ from app.auth import web_bp as bp
 from app.auth.enums import Role
 from app.auth.models import ApiKey
 from app.auth.service import Principal, authenticate_api_key, key_principal
+from app.auth.texts import texts
 from app.errors import AppError, BadRequest, Unauthorized
 from app.extensions import db, limiter
+from app.i18n import person_language, word
 
 F = TypeVar("F", bound=Callable[..., Any])
 SIGNED_IN = "signed_in"  # session key: {"kind": ..., "id": ...}
@@ -124,8 +126,10 @@ def page_login_required(*roles: Role) -> Callable[[F], F]:
             if principal is None:
                 return redirect(url_for("web_auth.login", next=request.full_path.rstrip("?")))
             if principal.role not in allowed:
-                message = f"This page is not available to {principal.role} credentials."
-                return _page("auth/message.html", 403, title="Not allowed", message=message)
+                ui = texts(person_language())
+                role = word("role", principal.role, person_language())
+                message = ui["not_for_role"].format(role=role)
+                return _page("auth/message.html", 403, title=ui["title_403"], message=message)
             g.principal = principal
             return view(*args, principal=principal, **kwargs)
 
@@ -142,9 +146,13 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
 
 def error_page(error: AppError) -> Response:
     """Render a domain error as a page (pages' blueprints register this)."""
-    titles = {400: "Cannot do that", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
-    title = titles.get(error.status, "Cannot do that")
-    return _page("auth/message.html", error.status, title=title, message=error.message)
+    ui = texts(person_language())
+    status = error.status if error.status in (403, 404, 409) else 400
+    # The domain's sentence is English; a Chinese page says what happened in Chinese.
+    message = ui[f"message_{status}"] or error.message
+    if error.code == "csrf":
+        message = ui["err_csrf"]
+    return _page("auth/message.html", error.status, title=ui[f"title_{status}"], message=message)
 
 
 bp.register_error_handler(AppError, error_page)
@@ -169,13 +177,21 @@ def signed_in_as() -> str:
         credential = db.session.get(User, who.credential_id)
     else:
         credential = db.session.get(ApiKey, who.credential_id)
-    names = [owner.name if owner else "Platform admin", credential.name if credential else ""]
+    admin = texts(person_language())["platform_admin"]
+    names = [owner.name if owner else admin, credential.name if credential else ""]
     return " · ".join(name for name in names if name)
 
 
 @bp.app_context_processor
 def _page_context() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "signed_in": web_principal, "signed_in_as": signed_in_as}
+    lang = person_language()
+    return {
+        "csrf_token": csrf_token,
+        "signed_in": web_principal,
+        "signed_in_as": signed_in_as,
+        "lang": lang,
+        "ui": texts(lang),
+    }
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -206,11 +222,10 @@ def login() -> Response:
         except Unauthorized:
             principal = None
     if principal is None:
-        error = (
-            "That e-mail and password do not match." if email else "That key is unknown or revoked."
-        )
+        ui = texts(person_language())
+        error = ui["err_password"] if email else ui["err_key"]
         if not email and not raw:
-            error = "Enter your e-mail and password, or paste an API key."
+            error = ui["err_empty"]
         return _page(
             "auth/login.html", 401, next=target or "", error=error, email=email, key_first=bool(raw)
         )

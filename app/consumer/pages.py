@@ -14,6 +14,7 @@ from app.consumer.texts import texts
 from app.db import transaction
 from app.errors import AppError, Gone
 from app.extensions import db, limiter
+from app.i18n import person_language
 from app.jobs.models import Job
 from app.network.models import Dealer
 
@@ -26,7 +27,7 @@ def _token_key() -> str:
 
 def _render(template: str, locale: str, status: int = 200, **context: Any) -> Response:
     response = make_response(
-        render_template(template, t=texts(locale), locale=locale, **context), status
+        render_template(template, t=texts(locale), locale=locale, lang=locale, **context), status
     )
     response.headers["Cache-Control"] = "no-store"  # personal data and live availability
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the URL
@@ -34,12 +35,12 @@ def _render(template: str, locale: str, status: int = 200, **context: Any) -> Re
 
 
 def _error_page(error: AppError) -> Response:
-    locale = request.accept_languages.best_match(["zh-CN", "en"]) or "zh-CN"
+    locale = person_language()
     phone = None
     if isinstance(error, Gone):
         job = _expired_job()
         if job is not None:
-            locale = job.consumer_locale
+            locale = person_language(job.consumer_locale)
             dealer = db.session.get(Dealer, job.dealer_id) if job.dealer_id else None
             phone = dealer.phone if dealer else None
         # A rating link is not a booking link: its page says how to get a new rating link.
@@ -73,8 +74,7 @@ def _app_error(error: AppError) -> Response:
 
 @bp.errorhandler(429)
 def _too_many(_: Exception) -> Response:
-    locale = request.accept_languages.best_match(["zh-CN", "en"]) or "zh-CN"
-    return _render("consumer/message.html", locale, 429, kind="slow")
+    return _render("consumer/message.html", person_language(), 429, kind="slow")
 
 
 @bp.get("/b/<token>")
@@ -82,7 +82,7 @@ def _too_many(_: Exception) -> Response:
 def booking(token: str) -> Response:
     """The booking page."""
     job = consumer.job_from_token(token, "book")
-    locale = job.consumer_locale
+    locale = person_language(job.consumer_locale)
     page = consumer.booking_page(job, locale)
     done = request.args.get("done")
     return _render(
@@ -93,7 +93,7 @@ def booking(token: str) -> Response:
 def _act(token: str, action: Callable[[Job], str], refused: tuple[int, ...]) -> Response:
     """Run a booking action; when refused, show the page again (409) with fresh times."""
     job = consumer.job_from_token(token, "book")
-    locale = job.consumer_locale
+    locale = person_language(job.consumer_locale)
     try:
         with transaction():
             done = action(job)
@@ -136,7 +136,7 @@ def cancel(token: str) -> Response:
 def feedback(token: str) -> Response:
     """Rate a completed visit (once)."""
     job = consumer.job_from_token(token, "feedback")
-    locale = job.consumer_locale
+    locale = person_language(job.consumer_locale)
     if request.method == "GET":
         existing = consumer.existing_feedback(job)
         return _render("consumer/feedback.html", locale, job=job, existing=existing, token=token)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "zh-CN": {
+        "app": "服务通",
+        "language": "语言",
         "title": "预约上门时间",
         "what": "服务内容",
         "where": "上门地址",
@@ -24,6 +26,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "done_rescheduled": "改期成功！我们已发送新的确认短信。",
         "done_cancelled": "已取消预约的时间。您可以重新选择。",
         "taken": "抱歉，该时间刚刚被约满，请选择其他时间。",
+        "pick_listed": "请选择列出的某个时间。",
+        "refused": "无法完成此操作，请刷新后重试或致电服务商。",
         "en_route": "师傅已出发，正在前往您家。",
         "on_site": "师傅已到达。",
         "in_progress": "正在为您服务。",
@@ -51,6 +55,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "phone": "电话",
     },
     "en": {
+        "app": "Fuwutong",
+        "language": "Language",
         "title": "Book your visit",
         "what": "What",
         "where": "Where",
@@ -72,6 +78,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "done_rescheduled": "Moved! We sent you the new time by SMS.",
         "done_cancelled": "Your time was released. You can pick a new one.",
         "taken": "Sorry, that time was just taken. Please choose another.",
+        "pick_listed": "Choose one of the listed times.",
+        "refused": "",
         "en_route": "Your installer is on the way.",
         "on_site": "Your installer has arrived.",
         "in_progress": "The work is in progress.",

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.dispatch.texts import jobs as _jobs
+from app.dispatch.texts import texts
+from app.i18n import EN, word
+
 COLOURS = (
     "#1f77b4",
     "#d62728",
@@ -53,7 +57,15 @@ class MapDrawing:
     scale: tuple[float, float, str] | None = None  # x, width, label of a scale bar
 
 
-def day_map(view: dict[str, Any]) -> MapDrawing:
+def issue(job: dict[str, Any], lang: str) -> str:
+    """Why an unplanned job is out of the plan, in words: the code's words in Chinese, the
+    solver's own sentence (with its details) in English."""
+    if lang == EN and job.get("message"):
+        return str(job["message"])
+    return word("plan_issue", job.get("code"), lang)
+
+
+def day_map(view: dict[str, Any], lang: str = EN) -> MapDrawing:
     """Project homes, stops and unplanned jobs into a square drawing."""
     places = [(r["home_lat"], r["home_lon"]) for r in view["routes"]]
     places += [(s["lat"], s["lon"]) for r in view["routes"] for s in r["stops"]]
@@ -88,7 +100,7 @@ def day_map(view: dict[str, Any]) -> MapDrawing:
         path = " ".join(f"{x},{y}" for x, y in points)
         drawing.routes.append(MapRoute(colour(n), route["installer_name"], home, path, stops))
     drawing.unplanned = [
-        (*project(u["lat"], u["lon"]), f"{u['external_id']}: {u['message']}")
+        (*project(u["lat"], u["lon"]), f"{u['external_id']}: {issue(u, lang)}")
         for u in view["unassigned"]
     ]
     drawing.scale = _scale_bar(scale / KM_PER_DEGREE)
@@ -132,8 +144,11 @@ class Timeline:
     row_height: int = 40
 
 
-def timeline(view: dict[str, Any], *, width: int = 960, left: int = 130) -> Timeline:
+def timeline(
+    view: dict[str, Any], lang: str = EN, *, width: int = 960, left: int = 130
+) -> Timeline:
     """Lay out each route as bars on a shared hour axis, with each job's window above it."""
+    t = texts(lang)
     routes, unplanned = view["routes"], view["unassigned"]
     moments = [t for r in routes for t in (r["shift_start"], r["shift_end"], r["leaves_at"])]
     moments += [r["returns_at"] for r in routes]
@@ -159,16 +174,16 @@ def timeline(view: dict[str, Any], *, width: int = 960, left: int = 130) -> Time
     y = 28.0
     for n, route in enumerate(routes):
         row = Row(route["installer_name"], colour(n), y)
-        row.bars.append(bar(route["shift_start"], route["shift_end"], "shift", "shift"))
+        row.bars.append(bar(route["shift_start"], route["shift_end"], "shift", t["shift"]))
         previous = route["leaves_at"]
         for stop in route["stops"]:
             name = stop["external_id"]
             leaves = max(previous, stop["arrival"] - timedelta(seconds=stop["travel_seconds"]))
             if leaves > previous:
-                row.bars.append(bar(previous, leaves, "wait", "wait before leaving"))
-            row.bars.append(bar(leaves, stop["arrival"], "travel", f"drive to {name}"))
+                row.bars.append(bar(previous, leaves, "wait", t["wait_leave"]))
+            row.bars.append(bar(leaves, stop["arrival"], "travel", t["drive_to"].format(job=name)))
             if stop["wait_seconds"]:
-                row.bars.append(bar(stop["arrival"], stop["service_start"], "wait", "wait"))
+                row.bars.append(bar(stop["arrival"], stop["service_start"], "wait", t["wait"]))
             row.bars.append(
                 bar(
                     stop["service_start"],
@@ -179,26 +194,34 @@ def timeline(view: dict[str, Any], *, width: int = 960, left: int = 130) -> Time
                 )
             )
             row.windows.append(
-                bar(stop["window_start"], stop["window_end"], "window", f"{name} window")
+                bar(
+                    stop["window_start"],
+                    stop["window_end"],
+                    "window",
+                    t["window_of"].format(job=name),
+                )
             )
             previous = stop["departure"]
-        row.bars.append(bar(previous, route["returns_at"], "travel", "drive home"))
+        row.bars.append(bar(previous, route["returns_at"], "travel", t["drive_home"]))
         hours_driven = route["travel_seconds"] / 3600
-        row.note = f"{_jobs(len(route['stops']))} · {hours_driven:.1f} h driving"
+        row.note = t["row_note"].format(
+            jobs=_jobs(len(route["stops"]), lang), h=f"{hours_driven:.1f}"
+        )
         drawing.rows.append(row)
         y += drawing.row_height
     if unplanned:
-        row = Row("Not planned", "#b3261e", y)
+        row = Row(t["not_planned_row"], "#b3261e", y)
         row.windows = [
-            bar(u["window_start"], u["window_end"], "window", f"{u['external_id']}: {u['message']}")
+            bar(
+                u["window_start"],
+                u["window_end"],
+                "window",
+                f"{u['external_id']}: {issue(u, lang)}",
+            )
             for u in unplanned
         ]
-        row.note = _jobs(len(unplanned))
+        row.note = _jobs(len(unplanned), lang)
         drawing.rows.append(row)
         y += drawing.row_height
     drawing.height = int(y + 8)
     return drawing
-
-
-def _jobs(count: int) -> str:
-    return f"{count} job" if count == 1 else f"{count} jobs"

@@ -16,8 +16,10 @@ from app.dispatch import drawing
 from app.dispatch import pages_bp as bp
 from app.dispatch.planning.read import plan_view
 from app.dispatch.planning.service import request_day
+from app.dispatch.texts import texts
 from app.errors import AppError, NotFound
 from app.extensions import db
+from app.i18n import person_language
 from app.network.models import Dealer
 from app.scheduling.windows import local_today
 
@@ -26,7 +28,8 @@ bp.register_error_handler(AppError, error_page)
 
 
 def _page(template: str, **context: Any) -> Response:
-    response = Response(render_template(template, **context))
+    lang = person_language()
+    response = Response(render_template(template, t=texts(lang), **context))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -49,6 +52,7 @@ def index(principal: Principal) -> Response:
 def day(dealer_id: int, day: date, principal: Principal) -> Response:
     """Draw the day's plan: routes on a map, each route's timeline, jobs not planned."""
     dealer = get_visible(Dealer, dealer_id, principal)
+    lang = person_language()
     version = request.args.get("version", type=int)
     try:
         view = plan_view(dealer, day, version)
@@ -61,13 +65,13 @@ def day(dealer_id: int, day: date, principal: Principal) -> Response:
         dealer=dealer,
         day=day,
         view=view,
-        map=drawing.day_map(view) if view else None,
-        timeline=drawing.timeline(view) if view else None,
+        map=drawing.day_map(view, lang) if view else None,
+        timeline=drawing.timeline(view, lang) if view else None,
         colour=drawing.colour,
         previous_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
         today=local_today(dealer.timezone, utcnow()),
-        message=request.args.get("message"),
+        requested=request.args.get("done") == "requested",
     )
 
 
@@ -79,5 +83,4 @@ def replan(dealer_id: int, day: date, principal: Principal) -> Response:
     with transaction():
         dealer = get_visible(Dealer, dealer_id, principal)
         request_day(dealer, day, principal.actor)
-    message = "A new plan was requested; reload in a few seconds."
-    return redirect(url_for(".day", dealer_id=dealer_id, day=day, message=message))  # type: ignore[return-value]
+    return redirect(url_for(".day", dealer_id=dealer_id, day=day, done="requested"))  # type: ignore[return-value]

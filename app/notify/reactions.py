@@ -10,6 +10,7 @@ from app.auth.links import link_url
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
+from app.i18n import word
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
 from app.network.models import Brand, Dealer, Installer
@@ -66,7 +67,7 @@ def job_context(job: Job) -> dict[str, Any]:
     brand = db.session.get(Brand, job.brand_id)
     dealer = db.session.get(Dealer, job.dealer_id) if job.dealer_id else None
     installer = db.session.get(Installer, job.installer_id) if job.installer_id else None
-    item = job.items[0]["name"] if job.items else job.category
+    item = job.items[0]["name"] if job.items else word("category", job.category, locale)
     context = {
         "brand": brand.name if brand else "",
         "name": job.consumer_name,

@@ -28,7 +28,8 @@ def _csrf(page) -> str:
     return found.group(1)
 
 
-def sign_in(client, key, next_path=None):
+def sign_in(client, key, next_path=None, lang="en"):
+    client.set_cookie("lang", lang)  # these tests read the English words
     form = client.get("/dispatch/login")
     data = {"csrf": _csrf(form), "api_key": key}
     if next_path:
@@ -53,6 +54,7 @@ def test_pages_need_a_sign_in_and_go_back_after_it(app, client, metro):
 
 
 def test_login_refuses_bad_keys_and_forged_posts(client, metro):
+    client.set_cookie("lang", "en")
     form = client.get("/dispatch/login")
     token = _csrf(form)
     wrong = client.post("/dispatch/login", data={"csrf": token, "api_key": "fwt_nope"})
@@ -92,7 +94,7 @@ def test_replan_button_queues_a_request(client, metro):
     asked = client.post(f"/dispatch/{metro.dealer.id}/{DAY}/plan", data={"csrf": _csrf(page)})
     assert asked.status_code == 302
     shown = client.get(asked.headers["Location"]).get_data(as_text=True)
-    assert "A new plan was requested" in shown and "being made (pending)" in shown
+    assert "A new plan was requested" in shown and "being made (waiting)" in shown
 
 
 def test_walls_roles_revocation_and_sign_out(app, client, metro):

@@ -44,7 +44,7 @@ def test_day_page_at_phone_and_desktop_size(live_server, planned_day, browser):
         ("desktop", {"width": 1280, "height": 900}),
         ("phone", {"width": 375, "height": 667}),
     ):
-        context = browser.new_context(viewport=viewport)
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
         page = context.new_page()
         page.goto(live_server + page_path)
         assert "/dispatch/login" in page.url
@@ -57,7 +57,8 @@ def test_day_page_at_phone_and_desktop_size(live_server, planned_day, browser):
         assert page.locator(".map svg polyline").count() == 3
         assert page.locator(".issues li").count() == 1
         assert page.locator(".timeline svg").is_visible()
-        assert "locked_vehicle_unavailable" in page.content()
+        assert "锁定的师傅当天不上班" in page.locator(".issues").inner_text()
+        assert "locked_vehicle_unavailable" not in page.locator("body").inner_text()
         # Nothing sticks out sideways except the timeline, which scrolls in its card.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], (name, width)
@@ -87,12 +88,14 @@ def test_today_with_work_done_and_under_way(app, client, as_key, clock, live_ser
     plan_now(app, api, metro.dealer.id)
     assert bookings_of(app, [done])[done][1] == 0
 
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
     page.goto(f"{live_server}/dispatch/login")
     page.fill("#api_key", metro.dealer_key)
     page.click("details button[type=submit]")
     page.goto(f"{live_server}/dispatch/{metro.dealer.id}/{DAY}")
-    assert page.locator("text=completed").count() >= 1
-    assert page.locator("text=in_progress").count() >= 1
+    assert page.locator(".tag", has_text="completed").count() >= 1
+    assert page.locator(".tag", has_text="in progress").count() >= 1
+    assert "in_progress" not in page.locator("body").inner_text()
     assert page.locator(".issues").count() == 0
     page.screenshot(path=str(ARTIFACTS / "dispatch-today-desktop.png"), full_page=True)

@@ -113,6 +113,19 @@ const STRINGS = {
     err_invite_expired: "邀请链接已过期，请联系服务商重新发送。",
     err_invite_invalid: "邀请链接无效。",
     err_validation_error: "请检查手机号（如 +8613900000001）和 6 位验证码。",
+    skill_delivery: "送货",
+    skill_door_install: "门安装",
+    skill_furniture_assembly: "家具组装",
+    skill_appliance_install: "家电安装",
+    skill_electrical: "电工",
+    skill_plumbing: "水暖",
+    refused_proof_missing: "完工需要照片和客户签名，请补充后重试。",
+    refused_job_closed: "该工单已结束，无法再操作。",
+    refused_not_accepting_uploads: "该工单现在不能上传照片。",
+    refused_too_many_uploads: "该工单的照片已达上限。",
+    refused_content_type_mismatch: "文件格式不正确，请重新拍照。",
+    refused_illegal_transition: "该工单的状态已变化，此操作已无效。",
+    refused_validation_error: "服务器未接受此操作，请检查手机的日期和时间后重试。",
   },
   en: {
     app: "Fuwutong Field",
@@ -226,6 +239,19 @@ const STRINGS = {
     err_invite_expired: "This invite link has expired; ask your dealer for a new one.",
     err_invite_invalid: "This invite link is not valid.",
     err_validation_error: "Check the phone number (like +8613900000001) and the 6-digit code.",
+    skill_delivery: "delivery",
+    skill_door_install: "door installation",
+    skill_furniture_assembly: "furniture assembly",
+    skill_appliance_install: "appliance installation",
+    skill_electrical: "electrical work",
+    skill_plumbing: "plumbing",
+    refused_proof_missing: "Completing needs photos and the customer's signature; add them and try again.",
+    refused_job_closed: "This job is closed; nothing more can be done on it.",
+    refused_not_accepting_uploads: "This job does not take photos now.",
+    refused_too_many_uploads: "This job has as many photos as it can take.",
+    refused_content_type_mismatch: "That file is not a usable photo; take it again.",
+    refused_illegal_transition: "The job has moved on; this step no longer applies.",
+    refused_validation_error: "The server did not accept this change; check the phone's date and time.",
   },
 };
 
@@ -256,6 +282,17 @@ export function has(key) {
 export function t(key, params = {}) {
   const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+}
+
+// A skill code in words; an unknown code reads as words too ("door_instal" → "door instal").
+export function skill(code) {
+  return has(`skill_${code}`) ? t(`skill_${code}`) : String(code).replace(/_/g, " ");
+}
+
+// A refusal of a synced change in the installer's words when its code is known.
+export function refusal(error) {
+  if (!error) return "";
+  return has(`refused_${error.code}`) ? t(`refused_${error.code}`) : error.message || "";
 }
 
 export function timeOf(iso, zone) {

@@ -2,7 +2,7 @@
 
 import { field, ApiError, Offline } from "./api.js";
 import { h, icon, mapLink } from "./dom.js";
-import { dayLabel, language, setLanguage, t, timeOf } from "./i18n.js";
+import { dayLabel, language, setLanguage, skill, t, timeOf } from "./i18n.js";
 import * as store from "./store.js";
 import { changed, saveSession, state, today, addDays, view } from "./state.js";
 import { act, confirmDialog, go, syncSoon } from "./actions.js";
@@ -83,7 +83,7 @@ function jobCard(raw, position, dayDate) {
     contactRow(job),
     addressRow(job),
     h("p", { class: "items" }, itemsText(job)),
-    job.required_skills.length ? h("p", { class: "skills" }, job.required_skills.map((s) => h("span", { class: "tag" }, s))) : null,
+    job.required_skills.length ? h("p", { class: "skills" }, job.required_skills.map((s) => h("span", { class: "tag" }, skill(s)))) : null,
     job.notes ? h("p", { class: "notes" }, job.notes) : null,
     job.pending ? h("p", { class: "pending-note" }, icon("clock"), `${t("waiting_sync")} (${job.pending})`) : null,
     actionButtons(job, { compact: true }),
@@ -159,7 +159,7 @@ export function jobScreen(id) {
     section(t("address"), addressRow(job)),
     section(t("items"), h("ul", {}, job.items.map((item) => h("li", {}, `${item.name} ×${item.quantity}`, h("small", {}, ` ${item.sku}`))))),
     job.notes ? section(t("notes"), h("p", {}, job.notes)) : null,
-    job.required_skills.length ? section(t("skills"), h("p", { class: "skills" }, job.required_skills.map((s) => h("span", { class: "tag" }, s)))) : null,
+    job.required_skills.length ? section(t("skills"), h("p", { class: "skills" }, job.required_skills.map((s) => h("span", { class: "tag" }, skill(s))))) : null,
     section(t("photos"), proof.length ? h("div", { class: "thumbs" }, proof) : h("p", { class: "hint" }, t("no_photos"))),
     job.actions.length || !job.dispatched ? h("div", { class: "sticky-actions" }, actionButtons(job)) : null,
   );

@@ -3,7 +3,7 @@
 
 import * as store from "./store.js";
 import { ApiError, field } from "./api.js";
-import { t } from "./i18n.js";
+import { refusal, t } from "./i18n.js";
 import { notify, rememberJob } from "./state.js";
 
 const BATCH = 50;
@@ -26,7 +26,7 @@ async function undoJob(jobId, error, current) {
   if (job) await rememberJob(job);
   const state = job ? t(job.outcome ? "st_failed" : `st_${job.status}`) : t("st_cancelled");
   notify(t("stale", { job: jobId, state, n: undone }));
-  if (error && error.code === "proof_missing") notify(t("rejected", { job: jobId, message: error.message }));
+  if (error && error.code === "proof_missing") notify(t("rejected", { job: jobId, message: refusal(error) }));
 }
 
 async function pushUpload(item) {
@@ -35,7 +35,7 @@ async function pushUpload(item) {
   } catch (error) {
     if (retryable(error)) throw error;
     if ([404, 409, 410].includes(error.status)) return undoJob(item.job_id, error.detail);
-    notify(t("rejected", { job: item.job_id, message: error.message }));
+    notify(t("rejected", { job: item.job_id, message: refusal(error) }));
   }
   await store.dequeue([item.seq]);
 }
@@ -49,7 +49,7 @@ async function pushEvents(items) {
     // The batch did not validate: drop the events it names (or the first), keep the rest.
     const named = Object.keys((error.fields && error.fields.events) || {}).map(Number);
     const bad = named.length ? named.filter((n) => items[n]) : [0];
-    for (const n of bad) notify(t("rejected", { job: items[n].job_id, message: error.message }));
+    for (const n of bad) notify(t("rejected", { job: items[n].job_id, message: refusal(error) }));
     await store.dequeue(bad.map((n) => items[n].seq));
     return;
   }
@@ -62,7 +62,7 @@ async function pushEvents(items) {
       await undoJob(item.job_id, result.error, result.job);
     } else {
       await store.dequeue([item.seq]);
-      notify(t("rejected", { job: item.job_id, message: result.error.message }));
+      notify(t("rejected", { job: item.job_id, message: refusal(result.error) }));
     }
   }
 }

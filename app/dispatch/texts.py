@@ -1,0 +1,133 @@
+"""Words of the dispatcher's pages and drawings, in Chinese and English."""
+
+from __future__ import annotations
+
+from app.i18n import EN, ZH
+
+TEXTS: dict[str, dict[str, str]] = {
+    ZH: {
+        "dealers_title": "服务商",
+        "by_dealer": "各服务商的每日路线",
+        "no_dealers": "还没有服务商。",
+        "today": "今天",
+        "replan": "立即重新规划",
+        "requested": "已请求重新规划，几秒后刷新页面即可看到。",
+        "no_plan": "这一天还没有路线。每晚会为第二天规划；当天工单有变化时，"
+        "或点击“立即重新规划”时，也会重新规划。",
+        "being_made": "正在生成新版本（{status}），几秒后请刷新页面。",
+        "failed": "最近一次规划失败（连续 {attempts} 次）",
+        "next_try": "；下次尝试 {time}",
+        "version": "版本",
+        "old": "旧版",
+        "made": "生成时间",
+        "jobs_planned": "已排工单",
+        "not_planned": "未排入",
+        "installers": "出工师傅",
+        "driving": "行驶",
+        "hours": "{h} 小时",
+        "why": "原因：",
+        "solved_in": "计算用时 {s} 秒（{how}）",
+        "versions": "版本：",
+        "routes": "路线",
+        "map_label": "当天路线地图",
+        "home": "家",
+        "stops": "按顺序的工单",
+        "leaves": "出发 {time}",
+        "returns": "回家 {time}",
+        "driving_h": "行驶 {h} 小时",
+        "eta": "预计开始",
+        "window": "时间窗",
+        "job": "工单",
+        "address": "地址",
+        "locked": "已锁定",
+        "no_routes": "没有路线。",
+        "timeline": "时间轴",
+        "timeline_label": "各路线的时间轴",
+        "legend_driving": "行驶",
+        "legend_waiting": "等待",
+        "legend_work": "施工（数字为顺序）",
+        "legend_fixed": "已开始或已完成",
+        "legend_window": "⊢⊣ 预约时间窗",
+        "legend_shift": "班次",
+        "not_planned_title": "未排入路线（{n}）",
+        # drawings
+        "shift": "班次",
+        "wait": "等待",
+        "wait_leave": "出发前等待",
+        "drive_to": "前往 {job}",
+        "drive_home": "回家",
+        "window_of": "{job} 时间窗",
+        "jobs": "{n} 个工单",
+        "row_note": "{jobs} · 行驶 {h} 小时",
+        "not_planned_row": "未排入",
+        "home_of": "{name}：家",
+    },
+    EN: {
+        "dealers_title": "Dealers",
+        "by_dealer": "Day plans by dealer",
+        "no_dealers": "No dealers yet.",
+        "today": "today",
+        "replan": "Re-plan now",
+        "requested": "A new plan was requested; reload in a few seconds.",
+        "no_plan": "No plan for this day yet. Plans are made every evening for the next day, "
+        "when a job of the day changes, or now with Re-plan now.",
+        "being_made": "A new version is being made ({status}); reload in a few seconds.",
+        "failed": "The last planning attempt failed ({attempts} in a row)",
+        "next_try": "; next try at {time}",
+        "version": "version",
+        "old": "old",
+        "made": "made",
+        "jobs_planned": "jobs planned",
+        "not_planned": "not planned",
+        "installers": "installers",
+        "driving": "driving",
+        "hours": "{h} h",
+        "why": "Why: ",
+        "solved_in": "solved in {s} s ({how})",
+        "versions": "versions: ",
+        "routes": "Routes",
+        "map_label": "Map of the day's routes",
+        "home": "home",
+        "stops": "Stops in order",
+        "leaves": "leaves {time}",
+        "returns": "home {time}",
+        "driving_h": "{h} h driving",
+        "eta": "ETA",
+        "window": "window",
+        "job": "job",
+        "address": "address",
+        "locked": "locked",
+        "no_routes": "No routes.",
+        "timeline": "Timeline",
+        "timeline_label": "Timeline of each route",
+        "legend_driving": "driving",
+        "legend_waiting": "waiting",
+        "legend_work": "work (number = stop)",
+        "legend_fixed": "started or done",
+        "legend_window": "⊢⊣ booked window",
+        "legend_shift": "shift",
+        "not_planned_title": "Not planned ({n})",
+        "shift": "shift",
+        "wait": "wait",
+        "wait_leave": "wait before leaving",
+        "drive_to": "drive to {job}",
+        "drive_home": "drive home",
+        "window_of": "{job} window",
+        "jobs": "{n} jobs",
+        "row_note": "{jobs} · {h} h driving",
+        "not_planned_row": "Not planned",
+        "home_of": "{name}: home",
+    },
+}
+
+
+def texts(lang: str) -> dict[str, str]:
+    """The dispatcher pages' words for a language (English when unknown)."""
+    return TEXTS.get(lang, TEXTS[EN])
+
+
+def jobs(count: int, lang: str) -> str:
+    """ "1 job", "3 jobs", "3 个工单"."""
+    if lang == EN and count == 1:
+        return "1 job"
+    return texts(lang)["jobs"].format(n=count)
