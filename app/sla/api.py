@@ -127,9 +127,10 @@ def summary(args: dict[str, Any]) -> Any:
 @blp.route("/sla/jobs", methods=["GET"])
 @require_role(*READERS)
 @blp.arguments(FlaggedArgsSchema, location="query")
-@blp.response(200, FlaggedJobSchema(many=True))
+@blp.response(200, page_schema(FlaggedJobSchema))
 def flagged_jobs(args: dict[str, Any]) -> Any:
-    """Jobs with a promise at risk or breached."""
+    """Jobs with a promise at risk or breached, one page at a time (`page`, `per_page` ≤ 200),
+    open jobs first, newest first; `total` counts them all."""
     return sla.flagged(current_principal(), args, utcnow())
 
 

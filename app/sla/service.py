@@ -16,6 +16,7 @@ from app.auth.service import Principal
 from app.extensions import db
 from app.jobs.models import Job
 from app.network.models import Dealer
+from app.sla.league import rank, score
 from app.sla.metrics import SLAS, Filters, facts, job_states, state, summary_rows
 from app.sla.models import JobSla, SlaRegion
 from app.sla.policies import report_zone
@@ -39,7 +40,8 @@ def filters_for(principal: Principal, args: dict[str, Any], now: datetime) -> Fi
 
 def _shape(row: dict[str, Any], label: str | None = None) -> dict[str, Any]:
     return {
-        **{k: v for k, v in row.items() if not k.endswith(("_breached", "_at_risk"))},
+        **{k: v for k, v in row.items() if not k.endswith(("_met", "_breached", "_at_risk"))},
+        **score(row),
         "label": label,
         "breached": {sla: int(row.get(f"{sla}_breached") or 0) for sla in SLAS},
         "at_risk": {sla: int(row.get(f"{sla}_at_risk") or 0) for sla in SLAS},
@@ -60,9 +62,9 @@ def summary(principal: Principal, args: dict[str, Any], now: datetime) -> dict[s
     rows = summary_rows(filters, now, zone=report_zone(filters.brand_id))
     dealer_names = _names(Dealer, {r["key"] for r in rows["dealer_id"]})
     region_names = _names(SlaRegion, {r["key"] for r in rows["region_id"]})
-    dealers = [_shape(r, dealer_names.get(r["key"])) for r in rows["dealer_id"]]
-    dealers.sort(
-        key=lambda r: (-(r["on_time_pct"] or 0), -(r["first_visit_pct"] or 0), str(r["label"]))
+    # Jobs not assigned yet belong to no dealer: they are not in the league.
+    dealers = rank(
+        [_shape(r, dealer_names.get(r["key"])) for r in rows["dealer_id"] if r["key"] is not None]
     )
     return {
         "created_from": filters.created_from,
@@ -75,20 +77,25 @@ def summary(principal: Principal, args: dict[str, Any], now: datetime) -> dict[s
     }
 
 
-def flagged(principal: Principal, args: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    """Jobs with a promise at risk or breached."""
+def flagged(principal: Principal, args: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One page of the jobs with a promise at risk or breached: {items, total, page, per_page}."""
     filters = filters_for(principal, args, now)
     states = (args["state"],) if args.get("state") else ("at_risk", "breached")
-    return [
+    page, per_page = args.get("page", 1), args.get("per_page", 50)
+    found, total = job_states(filters, now, states=states, page=page, per_page=per_page)
+    names = _names(Dealer, {item["facts"].dealer_id for item in found})
+    items = [
         {
             "job_id": item["facts"].job_id,
             "dealer_id": item["facts"].dealer_id,
+            "dealer_name": names.get(item["facts"].dealer_id),
             "category": item["facts"].category,
             "created_at": item["facts"].created_at,
             "states": item["states"],
         }
-        for item in job_states(filters, now, states=states, limit=args.get("limit", 100))
+        for item in found
     ]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 EXPORT_COLUMNS = [
