@@ -22,6 +22,7 @@ from app.sla.schemas import (
     CalendarOutSchema,
     CalendarSchema,
     ClockSchema,
+    ExportArgsSchema,
     FlaggedArgsSchema,
     FlaggedJobSchema,
     PolicyCreateSchema,
@@ -136,8 +137,8 @@ def flagged_jobs(args: dict[str, Any]) -> Any:
 
 @blp.route("/sla/export.csv", methods=["GET"])
 @require_role(*READERS)
-@blp.arguments(SummaryArgsSchema, location="query")
-@blp.response(200, description="CSV, one row per job with its SLA columns")
+@blp.arguments(ExportArgsSchema, location="query")
+@blp.response(200, description="CSV (UTF-8 with BOM), one row per job with its SLA columns")
 def export(args: dict[str, Any]) -> Response:
     """Export the filtered jobs with their SLA dates and states as CSV."""
     return sla.export_response(current_principal(), args, utcnow())

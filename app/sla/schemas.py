@@ -144,6 +144,15 @@ class SummaryArgsSchema(ma.Schema):
     brand_id = Id(metadata={"description": "Admins only: one brand"})
 
 
+class ExportArgsSchema(SummaryArgsSchema):
+    lang = ma.fields.String(
+        validate=ma.validate.OneOf(["zh-CN", "en"]),
+        metadata={
+            "description": "Language of the header and words (default: Accept-Language, else zh-CN)"
+        },
+    )
+
+
 class MetricsRowSchema(ma.Schema):
     key = ma.fields.Raw(
         allow_none=True, metadata={"description": "Week, dealer id, category or region id"}

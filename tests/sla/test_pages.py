@@ -43,9 +43,17 @@ def test_the_dashboard_shows_the_brands_numbers(world, app, client):
     assert "<svg" in html and "On time" in html
     drill = client.get(f"/sla/jobs/{flagged['id']}?lang=en").get_data(as_text=True)
     assert "SLA clocks" in drill and "breached" in drill and "ordered" in drill
-    export = client.get("/sla/export.csv", query_string={"from": "2026-11-01", "to": "2026-12-31"})
-    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
-    assert sorted(int(r["job_id"]) for r in rows) == sorted([first["id"], flagged["id"]])
+    export = client.get(
+        "/sla/export.csv", query_string={"from": "2026-11-01", "to": "2026-12-31", "lang": "en"}
+    )
+    assert export.get_data().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(export.get_data().decode("utf-8-sig"))))
+    assert sorted(int(r["job id"]) for r in rows) == sorted([first["id"], flagged["id"]])
+    assert {r["dealer"] for r in rows} == {world.metro.dealer.name}
+    assert {r["ordered (Asia/Shanghai)"][11:] for r in rows} == {
+        "10:00:00",
+        "12:00:00",
+    }  # 02:00 and 04:00 UTC
 
 
 def test_walls_on_the_pages(world, app, client):
