@@ -44,8 +44,8 @@ def find_changes() -> int:
     with transaction():
         brands = {b.id: b for b in db.session.scalars(select(Brand).order_by(Brand.id))}
         for brand_id, brand in brands.items():
-            flagged = job_states(
-                Filters(brand_id=brand_id, created_from=now - LOOKBACK), now, limit=100_000
+            flagged, _ = job_states(
+                Filters(brand_id=brand_id, created_from=now - LOOKBACK), now, per_page=100_000
             )
             if not flagged:
                 continue

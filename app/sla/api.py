@@ -22,6 +22,7 @@ from app.sla.schemas import (
     CalendarOutSchema,
     CalendarSchema,
     ClockSchema,
+    ExportArgsSchema,
     FlaggedArgsSchema,
     FlaggedJobSchema,
     PolicyCreateSchema,
@@ -127,16 +128,17 @@ def summary(args: dict[str, Any]) -> Any:
 @blp.route("/sla/jobs", methods=["GET"])
 @require_role(*READERS)
 @blp.arguments(FlaggedArgsSchema, location="query")
-@blp.response(200, FlaggedJobSchema(many=True))
+@blp.response(200, page_schema(FlaggedJobSchema))
 def flagged_jobs(args: dict[str, Any]) -> Any:
-    """Jobs with a promise at risk or breached."""
+    """Jobs with a promise at risk or breached, one page at a time (`page`, `per_page` ≤ 200),
+    open jobs first, newest first; `total` counts them all."""
     return sla.flagged(current_principal(), args, utcnow())
 
 
 @blp.route("/sla/export.csv", methods=["GET"])
 @require_role(*READERS)
-@blp.arguments(SummaryArgsSchema, location="query")
-@blp.response(200, description="CSV, one row per job with its SLA columns")
+@blp.arguments(ExportArgsSchema, location="query")
+@blp.response(200, description="CSV (UTF-8 with BOM), one row per job with its SLA columns")
 def export(args: dict[str, Any]) -> Response:
     """Export the filtered jobs with their SLA dates and states as CSV."""
     return sla.export_response(current_principal(), args, utcnow())

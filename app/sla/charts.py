@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
 COLORS = ["#0b6bcb", "#e07b00", "#1f9d55", "#b3261e", "#7a4cc2"]
+
+
+def nice_ticks(high: float, *, most: int = 5) -> list[float]:
+    """Axis ticks from 0 to at least `high` in steps of 1, 2 or 5 × 10^k, at most `most`
+    intervals (0, 2, 4, 6, 8, 10 — never 0, 2, 4, 7, 9)."""
+    if high <= 0:
+        return [0, 1]
+    rough = high / most
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough - 1e-12)
+    count = math.ceil(high / step - 1e-9)
+    return [round(step * n, 10) for n in range(count + 1)]
 
 
 def _scale(value: float, low: float, high: float, size: float) -> float:
@@ -29,8 +42,7 @@ def line_chart(
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" class="chart" xmlns="http://www.w3.org/2000/svg">'
     ]
-    for tick in range(5):
-        level = low + (high - low) * tick / 4
+    for level in (low + tick for tick in nice_ticks(high - low)):
         y = top + plot_h - _scale(level, low, high, plot_h)
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e7ee"/>'
@@ -85,20 +97,20 @@ def bar_chart(
     left, right, top, bottom = 40, 22, 22, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(values[n] for _, values in series) for n in range(len(labels))]
-    high = max([*totals, 1])
+    ticks = nice_ticks(max([*totals, 1]))
+    high = ticks[-1]
     slot = plot_w / max(len(labels), 1)
     bar = max(slot * 0.7, 2)
     parts = [
         f'<svg viewBox="0 0 {width} {height}" role="img" class="chart" xmlns="http://www.w3.org/2000/svg">'
     ]
-    for tick in range(5):
-        value = high * tick / 4
+    for value in ticks:
         y = top + plot_h - _scale(value, 0, high, plot_h)
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e2e7ee"/>'
         )
         parts.append(
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6877">{value:.0f}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6877">{value:g}</text>'
         )
     every = max(1, len(labels) // 8)
     for n, label in enumerate(labels):

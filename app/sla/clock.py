@@ -32,6 +32,45 @@ class Calendar:
                 found.append((a, b))
         return sorted(found)
 
+    def works(self) -> bool:
+        """Tell whether the calendar has any working period at all."""
+        return any(self.hours.values())
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """The time two calendars both count (business hours outside quiet hours), days in the
+    first one's zone."""
+
+    first: Calendar
+    second: Calendar
+
+    @property
+    def zone(self) -> str:
+        return self.first.zone
+
+    def works(self) -> bool:
+        return self.first.works() and self.second.works()
+
+    def periods(self, day: date) -> list[tuple[datetime, datetime]]:
+        # The second calendar's local days that can overlap this one (zones differ by < 2 days).
+        others = [p for n in range(-2, 3) for p in self.second.periods(day + timedelta(days=n))]
+        found = []
+        for a, b in self.first.periods(day):
+            for c, d in others:
+                start, end = max(a, c), min(b, d)
+                if end > start:
+                    found.append((start, end))
+        return sorted(found)
+
+
+Clock = Calendar | Overlap
+
+
+def contactable(zone: str, opens: time, closes: time) -> Calendar:
+    """Every day from `opens` to `closes` local time: when a consumer may be texted."""
+    return Calendar(zone, {day: [(opens, closes)] for day in range(1, 8)})
+
 
 def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
     """A local wall-clock time as an instant; one inside a DST gap moves to the gap's end."""
@@ -60,11 +99,11 @@ def _days_from(moment: datetime, zone: str) -> Iterator[date]:
         yield day + timedelta(days=offset)
 
 
-def add_business_time(start: datetime, duration: timedelta, calendar: Calendar | None) -> datetime:
+def add_business_time(start: datetime, duration: timedelta, calendar: Clock | None) -> datetime:
     """The instant `duration` of working time after `start`."""
     if calendar is None:
         return start + duration
-    if not any(calendar.hours.values()):
+    if not calendar.works():
         raise ValueError("a business calendar needs working hours")
     left = duration
     for day in _days_from(start, calendar.zone):
@@ -78,7 +117,7 @@ def add_business_time(start: datetime, duration: timedelta, calendar: Calendar |
     raise ValueError("deadline too far away in business time")
 
 
-def business_time_between(start: datetime, end: datetime, calendar: Calendar | None) -> timedelta:
+def business_time_between(start: datetime, end: datetime, calendar: Clock | None) -> timedelta:
     """Working time elapsed between two instants (zero if end is before start)."""
     if end <= start:
         return timedelta(0)

@@ -13,12 +13,26 @@ from app.db import utcnow
 from app.extensions import db
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
-from app.sla.clock import Calendar, add_business_time
+from app.notify.service import QUIET_FROM, QUIET_UNTIL
+from app.sla.clock import Calendar, Clock, Overlap, add_business_time, contactable
 from app.sla.models import TIMED_PROMISES, JobSla, SlaPolicy
 from app.sla.policies import calendar_of, policy_for, region_of
 
 log = logging.getLogger(__name__)
 RISK_SHARE = 0.2  # at risk when less than this share of the target time is left
+# Events that show the consumer was reached, besides the delivered invitation: a window
+# booked (by the consumer through the link, or by the dealer on the phone with them).
+CONTACT_EVENTS = ("consumer_contacted", "scheduled")
+
+
+def clock_for(promise: str, calendar: Calendar | None, zone: str) -> Clock | None:
+    """The time a promise's clock runs in: the policy's business hours (None: all the time);
+    the contact clock also stops in the consumer's quiet hours (21:00–08:00 in the job's
+    zone), when no invitation may be texted."""
+    if promise != "contact":
+        return calendar
+    quiet = contactable(zone, QUIET_UNTIL, QUIET_FROM)
+    return quiet if calendar is None else Overlap(calendar, quiet)
 
 
 def _start(job: Job, at: datetime) -> JobSla:
@@ -39,15 +53,21 @@ def _start(job: Job, at: datetime) -> JobSla:
     )
     if policy is not None:
         calendar = calendar_of(job.brand_id) if policy.business_hours else None
-        set_deadlines(facts, policy, calendar)
+        set_deadlines(facts, policy, calendar, job.timezone)
     db.session.add(facts)
     return facts
 
 
 def set_deadlines(
-    facts: JobSla, policy: SlaPolicy, calendar: Calendar | None, *, open_only: bool = False
+    facts: JobSla,
+    policy: SlaPolicy,
+    calendar: Calendar | None,
+    zone: str,
+    *,
+    open_only: bool = False,
 ) -> None:
-    """Each promise's deadline, and when it turns at risk, counted in the policy's time.
+    """Each promise's deadline, and when it turns at risk, counted in the policy's time
+    (see `clock_for`; `zone` is the job's).
 
     With `open_only`, promises already kept keep their deadlines (a calendar change
     moves only what is still running).
@@ -57,14 +77,15 @@ def set_deadlines(
         if minutes is None or (open_only and getattr(facts, kept) is not None):
             continue
         due, risk = f"{promise}_due", f"{promise}_risk_at"
+        clock = clock_for(promise, calendar, zone)
         try:
             setattr(
                 facts,
                 due,
-                add_business_time(facts.created_at, timedelta(minutes=minutes), calendar),
+                add_business_time(facts.created_at, timedelta(minutes=minutes), clock),
             )
             share = timedelta(minutes=minutes * (1 - RISK_SHARE))
-            setattr(facts, risk, add_business_time(facts.created_at, share, calendar))
+            setattr(facts, risk, add_business_time(facts.created_at, share, clock))
         except ValueError:
             # A calendar too sparse for the target: the promise has no deadline rather
             # than the order being refused.
@@ -77,8 +98,9 @@ def recompute_open_deadlines(brand_id: int) -> int:
     """After a calendar change: move the running deadlines of the brand's business-hours jobs."""
     calendar = calendar_of(brand_id)
     stmt = (
-        select(JobSla, SlaPolicy)
+        select(JobSla, SlaPolicy, Job.timezone)
         .join(SlaPolicy, SlaPolicy.id == JobSla.policy_id)
+        .join(Job, Job.id == JobSla.job_id)
         .where(
             JobSla.brand_id == brand_id,
             SlaPolicy.business_hours.is_(True),
@@ -87,8 +109,8 @@ def recompute_open_deadlines(brand_id: int) -> int:
         )
     )
     count = 0
-    for facts, policy in db.session.execute(stmt):
-        set_deadlines(facts, policy, calendar, open_only=True)
+    for facts, policy, zone in db.session.execute(stmt):
+        set_deadlines(facts, policy, calendar, zone, open_only=True)
         count += 1
     db.session.flush()
     return count
@@ -117,10 +139,11 @@ def apply(facts: JobSla, job: Job, event: JobEvent, at: datetime) -> None:
     """Move a job's SLA facts on by one event."""
     kind = event.type
     facts.dealer_id = job.dealer_id
+    if kind in CONTACT_EVENTS or event.actor_role == "consumer":
+        # The earliest sign the consumer was reached (a delivery report can arrive late).
+        facts.contacted_at = min(facts.contacted_at or at, at)
     if kind in ("assigned", "reassigned") and facts.assigned_at is None:
         facts.assigned_at = at
-    elif kind == "consumer_contacted" and facts.contacted_at is None:
-        facts.contacted_at = at
     elif kind in ("scheduled", "rescheduled", "booking_moved"):
         facts.scheduled_at = facts.scheduled_at or at
         start, end = _window(event.payload or {})

@@ -237,6 +237,7 @@ def _cells(j: Any) -> list[dict[str, Any]]:
     sums += [func.sum(j.c[name]).label(name) for name in COUNTS[1:]]
     for sla in SLAS:
         code = j.c[f"s_{sla}"]
+        sums.append(func.sum(_flag(code == CODES["met"])).label(f"{sla}_met"))
         sums.append(func.sum(_flag(code == CODES["breached"])).label(f"{sla}_breached"))
         sums.append(func.sum(_flag(code == CODES["at_risk"])).label(f"{sla}_at_risk"))
     for name in MEDIANS:
@@ -291,7 +292,10 @@ def summary_rows(
     j = _per_job(filters, now, zone)
     cells = _cells(j)
     medians = _medians(cells)
-    measures = [*COUNTS, *(f"{sla}_{state}" for sla in SLAS for state in ("breached", "at_risk"))]
+    measures = [
+        *COUNTS,
+        *(f"{sla}_{state}" for sla in SLAS for state in ("met", "breached", "at_risk")),
+    ]
     rolled: dict[str, dict[Any, dict[str, int]]] = {"total": {}, **{d: {} for d in DIMENSIONS}}
     for cell in cells:
         for dimension, rows in rolled.items():
@@ -318,27 +322,32 @@ def job_states(
     now: datetime,
     *,
     states: tuple[str, ...] = ("at_risk", "breached"),
-    limit: int = 200,
-) -> list[dict[str, Any]]:
-    """Jobs with a promise in one of the given states (open jobs first, newest first)."""
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the jobs with a promise in one of the given states (open jobs first, newest
+    first), and how many there are in all."""
     expressions = {sla: state(sla, now) for sla in SLAS}
+    stmt = facts(filters).where(or_(*(expr.in_(states) for expr in expressions.values())))
+    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None))
     stmt = (
-        facts(filters)
-        .with_only_columns(JobSla, *(expr.label(sla) for sla, expr in expressions.items()))
-        .where(or_(*(expr.in_(states) for expr in expressions.values())))
+        stmt.with_only_columns(JobSla, *(expr.label(sla) for sla, expr in expressions.items()))
         .order_by(JobSla.completed_at.is_not(None), JobSla.created_at.desc(), JobSla.job_id.desc())
-        .limit(limit)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     found = []
     for row in db.session.execute(stmt):
         fact = row[0]
         found.append({"facts": fact, "states": {sla: getattr(row, sla) for sla in SLAS}})
-    return found
+    return found, total or 0
 
 
 def job_clocks(job_id: int, now: datetime) -> list[dict[str, Any]]:
     """Each promise of one job: target, deadline, when kept, elapsed time, state."""
+    from app.jobs.models import Job
     from app.sla.clock import business_time_between
+    from app.sla.facts import clock_for
     from app.sla.models import SlaPolicy
     from app.sla.policies import calendar_of
 
@@ -366,7 +375,9 @@ def job_clocks(job_id: int, now: datetime) -> list[dict[str, Any]]:
         else:
             due, kept = getattr(fact, f"{sla}_due"), getattr(fact, TIMED_PROMISES[sla])
         end = kept or fact.cancelled_at or now
-        elapsed = business_time_between(fact.created_at, end, calendar)
+        job = db.session.get(Job, fact.job_id)
+        zone = job.timezone if job is not None else "UTC"
+        elapsed = business_time_between(fact.created_at, end, clock_for(sla, calendar, zone))
         clocks.append(
             {
                 "sla": sla,

@@ -23,15 +23,27 @@ from app.network.models import Brand, Dealer
 from app.sla import charts
 from app.sla import pages_bp as bp
 from app.sla import service as sla
+from app.sla.league import MIN_DUE, Z
 from app.sla.metrics import SLAS, job_clocks
 from app.sla.policies import regions, report_zone
+from app.sla.texts import code_word, language, texts
 
 READERS = (Role.ADMIN, Role.BRAND, Role.DEALER)
 bp.register_error_handler(AppError, error_page)
 
 
+PER_PAGE = 25  # jobs at risk or breached per page
+
+
 def _page(template: str, **context: Any) -> Response:
-    response = Response(render_template(template, **context))
+    lang = language()
+    words = {
+        "lang": lang,
+        "t": texts(lang),
+        "w": lambda domain, code: code_word(domain, code, lang),
+    }
+    response = Response(render_template(template, **words, **context))
+    response.headers["Content-Language"] = lang
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -91,28 +103,34 @@ def dashboard(principal: Principal) -> Response:
     zone = _zone(principal)
     args, form = filters_from_query(now, zone)
     summary = sla.summary(principal, args, now)
-    flagged = sla.flagged(principal, {**args, "limit": 50}, now)
+    page = max(_int("page") or 1, 1)
+    flagged = sla.flagged(principal, {**args, "page": page, "per_page": PER_PAGE}, now)
+    pages = max(1, -(-flagged["total"] // PER_PAGE))
+    if page > pages:  # past the end (the list shrank): show the last page
+        page = pages
+        flagged = sla.flagged(principal, {**args, "page": page, "per_page": PER_PAGE}, now)
+    t = texts(language())
     weeks = summary["weekly"]
     labels = [w["key"][5:] for w in weeks]
     trend = charts.line_chart(
         labels,
         [
-            ("On time %", [w["on_time_pct"] for w in weeks]),
-            ("First visit %", [w["first_visit_pct"] for w in weeks]),
+            (t["on_time"], [w["on_time_pct"] for w in weeks]),
+            (t["first_visit"], [w["first_visit_pct"] for w in weeks]),
         ],
     )
     volume = charts.bar_chart(
         labels,
         [
-            ("Completed", [w["completed"] for w in weeks]),
-            ("Open", [w["jobs"] - w["completed"] - w["cancelled"] for w in weeks]),
-            ("Cancelled", [w["cancelled"] for w in weeks]),
+            (t["completed"], [w["completed"] for w in weeks]),
+            (t["open"], [w["jobs"] - w["completed"] - w["cancelled"] for w in weeks]),
+            (t["cancelled"], [w["cancelled"] for w in weeks]),
         ],
     )
     breaches = charts.bar_chart(
         labels,
         [
-            (name.replace("_", " ").title(), [w["breached"][name] for w in weeks])
+            (code_word("promise", name, language()), [w["breached"][name] for w in weeks])
             for name in ("schedule", "complete", "arrival")
         ],
     )
@@ -133,10 +151,22 @@ def dashboard(principal: Principal) -> Response:
         brands=list(db.session.scalars(visible(Brand, principal).order_by(Brand.name)))
         if principal.role is Role.ADMIN
         else [],
-        query=request.query_string.decode(),
+        query=_query(exclude=("page",)),
+        page=page,
+        pages=pages,
         is_dealer=principal.role is Role.DEALER,
         zone=zone,
+        min_due=MIN_DUE,
+        z=Z,
     )
+
+
+def _query(*, exclude: tuple[str, ...] = ()) -> str:
+    """This page's query string without some parameters (to add them back changed)."""
+    from urllib.parse import urlencode
+
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in exclude]
+    return urlencode(kept)
 
 
 @bp.get("/jobs/<int:job_id>")

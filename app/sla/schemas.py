@@ -144,6 +144,15 @@ class SummaryArgsSchema(ma.Schema):
     brand_id = Id(metadata={"description": "Admins only: one brand"})
 
 
+class ExportArgsSchema(SummaryArgsSchema):
+    lang = ma.fields.String(
+        validate=ma.validate.OneOf(["zh-CN", "en"]),
+        metadata={
+            "description": "Language of the header and words (default: Accept-Language, else zh-CN)"
+        },
+    )
+
+
 class MetricsRowSchema(ma.Schema):
     key = ma.fields.Raw(
         allow_none=True, metadata={"description": "Week, dealer id, category or region id"}
@@ -159,6 +168,24 @@ class MetricsRowSchema(ma.Schema):
     median_hours_to_complete = ma.fields.Float(allow_none=True)
     breached = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
     at_risk = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    promises_due = ma.fields.Integer(
+        required=True,
+        metadata={
+            "description": "Dealer promises (schedule, complete, arrival, first visit) met or breached"
+        },
+    )
+    promises_kept = ma.fields.Integer(required=True, metadata={"description": "Of those, met"})
+    kept_pct = ma.fields.Float(allow_none=True, metadata={"description": "kept / due × 100"})
+    kept_lower_bound_pct = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Wilson 95 % lower bound of kept / due × 100 (the league's order)"
+        },
+    )
+    rank = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "League rank (dealers only); null: fewer than 20 promises due"},
+    )
 
 
 class SummarySchema(ma.Schema):
@@ -180,14 +207,14 @@ class ClockSchema(ma.Schema):
     elapsed_minutes = ma.fields.Integer(required=True)
 
 
-class FlaggedArgsSchema(SummaryArgsSchema):
+class FlaggedArgsSchema(SummaryArgsSchema, PageArgsSchema):
     state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(["at_risk", "breached"]))
-    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
 
 
 class FlaggedJobSchema(ma.Schema):
     job_id = ma.fields.Integer(required=True)
     dealer_id = ma.fields.Integer(allow_none=True)
+    dealer_name = ma.fields.String(allow_none=True)
     category = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
     states = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)

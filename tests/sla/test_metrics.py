@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests import factories
 from tests.factories import Metro
@@ -25,10 +26,10 @@ def test_a_job_kept_every_promise(world):
     world.later(minutes=60)
     world.step(job["id"], "in_progress", "completed")
     states = {sla: c["state"] for sla, c in clocks(world, job["id"]).items()}
-    # Contact needs a delivered invitation; with nothing sent yet it is still open and overdue.
+    # No invitation was delivered, but the booking 5 minutes after the order is the contact.
     assert states == {
         "assign": "met",
-        "contact": "breached",
+        "contact": "met",
         "schedule": "met",
         "complete": "met",
         "arrival": "met",
@@ -173,7 +174,7 @@ def test_summary_numbers_and_walls(world, app, client, as_key):
     assert summary["categories"][0]["key"] == "door"
     flagged = {
         j["job_id"]: j["states"]
-        for j in client.get("/api/v1/sla/jobs", headers=world.brand_api).json
+        for j in client.get("/api/v1/sla/jobs", headers=world.brand_api).json["items"]
     }
     # The second was never booked; the first was, but its window passed with nobody there.
     assert flagged[second["id"]]["schedule"] == "breached"
@@ -205,17 +206,47 @@ def test_summary_numbers_and_walls(world, app, client, as_key):
 
 
 def test_csv_export(world, client):
-    job = world.job()
+    job = world.job()  # ordered at the frozen clock's moment
     world.later(hours=25)
-    response = client.get("/api/v1/sla/export.csv", headers=world.brand_api)
+    response = client.get(
+        "/api/v1/sla/export.csv", query_string={"lang": "en"}, headers=world.brand_api
+    )
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads the file as UTF-8
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 1
-    assert (rows[0]["job_id"], rows[0]["external_id"], rows[0]["schedule_state"]) == (
+    row = rows[0]
+    assert (row["job id"], row["brand order id"], row["visit booked: state"]) == (
         str(job["id"]),
         job["external_id"],
         "breached",
     )
+    assert (row["status"], row["category"]) == ("awaiting booking", "door")
+    assert (row["dealer id"], row["dealer"]) == (
+        str(world.metro.dealer.id),
+        world.metro.dealer.name,
+    )
+    # Local time in the brand's zone, to the second, the zone named in the header.
+    local = datetime.fromisoformat(job["created_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert row["ordered (Asia/Shanghai)"] == local.strftime("%Y-%m-%d %H:%M:%S")
+    assert "." not in row["ordered (Asia/Shanghai)"] and "+" not in row["ordered (Asia/Shanghai)"]
+    assert row["customer reached (Asia/Shanghai)"] == ""
+
+
+def test_csv_export_speaks_chinese_by_default(world, client):
+    world.job()
+    world.later(minutes=1)
+    response = client.get("/api/v1/sla/export.csv", headers=world.brand_api)
+    text = response.get_data().decode("utf-8-sig")
+    header = text.splitlines()[0].split(",")
+    assert header[:3] == ["工单号", "品牌订单号", "状态"]
+    assert "下单时间 (Asia/Shanghai)" in header and "预约时间：状态" in header
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert (row["状态"], row["品类"], row["预约时间：状态"]) == ("待预约", "门", "进行中")
+    bad = client.get("/api/v1/sla/export.csv?lang=fr", headers=world.brand_api)
+    assert bad.status_code == 422 and "lang" in str(bad.json)
 
 
 def test_calendars_without_hours_or_with_overlaps_are_refused(world, admin):

@@ -20,7 +20,7 @@ def test_password_sign_in_lands_on_the_dashboard(world, app, client):
         assert db.session.get(User, person.id).last_login_at is not None
     page = client.get("/sla/")
     assert page.status_code == 200
-    assert "Dealer league table" in page.get_data(as_text=True)
+    assert "服务商排行榜" in page.get_data(as_text=True)  # zh-CN unless asked otherwise
     # The header names the brand and the person, not ids.
     assert f"{world.metro.brand.name} · {person.name}" in page.get_data(as_text=True)
 
@@ -32,20 +32,28 @@ def test_the_dashboard_shows_the_brands_numbers(world, app, client):
     flagged = world.job()
     world.later(hours=30)
     web_login(client, user(app, "brand", brand_id=world.metro.brand.id).email)
-    html = client.get("/sla/", query_string={"from": "2026-11-01", "to": "2026-12-31"}).get_data(
-        as_text=True
-    )
+    html = client.get(
+        "/sla/", query_string={"from": "2026-11-01", "to": "2026-12-31", "lang": "en"}
+    ).get_data(as_text=True)
     assert '>2</div><div class="label">Jobs' in html
     assert world.metro.dealer.name in html
     assert f"/sla/jobs/{flagged['id']}" in html
-    assert "<td>12-01 12:00</td>" in html  # ordered at 04:00 UTC, shown local
+    assert ">12-01 12:00</td>" in html  # ordered at 04:00 UTC, shown local
     assert "Ordered (Asia/Shanghai)" in html
-    assert "<svg" in html and "On time %" in html
-    drill = client.get(f"/sla/jobs/{flagged['id']}").get_data(as_text=True)
-    assert "SLA clocks" in drill and "breached" in drill and "created" in drill
-    export = client.get("/sla/export.csv", query_string={"from": "2026-11-01", "to": "2026-12-31"})
-    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
-    assert sorted(int(r["job_id"]) for r in rows) == sorted([first["id"], flagged["id"]])
+    assert "<svg" in html and "On time" in html
+    drill = client.get(f"/sla/jobs/{flagged['id']}?lang=en").get_data(as_text=True)
+    assert "SLA clocks" in drill and "breached" in drill and "ordered" in drill
+    export = client.get(
+        "/sla/export.csv", query_string={"from": "2026-11-01", "to": "2026-12-31", "lang": "en"}
+    )
+    assert export.get_data().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(export.get_data().decode("utf-8-sig"))))
+    assert sorted(int(r["job id"]) for r in rows) == sorted([first["id"], flagged["id"]])
+    assert {r["dealer"] for r in rows} == {world.metro.dealer.name}
+    assert {r["ordered (Asia/Shanghai)"][11:] for r in rows} == {
+        "10:00:00",
+        "12:00:00",
+    }  # 02:00 and 04:00 UTC
 
 
 def test_walls_on_the_pages(world, app, client):
@@ -64,9 +72,9 @@ def test_a_dealer_sees_its_own_scorecard(world, app, client):
     world.job()
     web_login(client, user(app, "dealer", dealer_id=world.metro.dealer.id).email)
     html = client.get("/sla/").get_data(as_text=True)
-    assert "Dealer league table" not in html
+    assert "服务商排行榜" not in html
     assert f"<span>{world.metro.dealer.name} · User " in html
-    assert '>1</div><div class="label">Jobs' in html
+    assert '>1</div><div class="label">工单' in html
 
 
 def test_signed_out_and_deactivated_people_are_sent_to_sign_in(world, app, client, admin):
