@@ -87,7 +87,7 @@ def test_today_with_work_done_and_under_way(app, client, as_key, clock, live_ser
     plan_now(app, api, metro.dealer.id)
     assert bookings_of(app, [done])[done][1] == 0
 
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page = clock.follow(browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
     page.goto(f"{live_server}/dispatch/login")
     page.fill("#api_key", metro.dealer_key)
     page.click("details button[type=submit]")
