@@ -9,9 +9,12 @@ Python client for the field API, used by the tests, `fieldctl`, and dealers' own
         for job in client.route().jobs:
             print(job.visit.sequence, job.consumer_name, job.actions)
         client.post_event(job.id, "en_route")
+
+client_time is read from the machine's clock; pass `clock=` (a callable returning an aware
+datetime) to FieldClient, event_body or fieldctl's main to read another one (tests pass theirs).
 """
 
-from field_client._client import FieldClient, event_body, new_id
+from field_client._client import Clock, FieldClient, event_body, new_id, system_clock
 from field_client._exceptions import (
     APIError,
     AuthenticationError,
@@ -47,6 +50,7 @@ __all__ = [
     "Attachment",
     "AuthenticationError",
     "BadRequest",
+    "Clock",
     "ConflictError",
     "Device",
     "Event",
@@ -71,4 +75,5 @@ __all__ = [
     "Visit",
     "event_body",
     "new_id",
+    "system_clock",
 ]

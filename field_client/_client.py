@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +18,15 @@ DEFAULT_TIMEOUT = 10.0
 ACTIONS = ("en_route", "arrived", "start_work", "complete", "fail")
 REASONS = ("customer_absent", "wrong_or_damaged_item", "site_not_ready", "needs_parts", "other")
 
+# What a client reads the time from: an aware datetime now. The machine's clock unless given
+# (tests pass their frozen clock so client_time agrees with the server's time).
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The machine's clock, in UTC."""
+    return datetime.now(UTC)
+
 
 def new_id() -> str:
     """A fresh client id for an event or upload (a UUID)."""
@@ -29,6 +38,7 @@ def event_body(
     *,
     client_event_id: str | None = None,
     client_time: datetime | None = None,
+    clock: Clock = system_clock,
     position: tuple[float, float] | None = None,
     accuracy_m: float | None = None,
     reason: str | None = None,
@@ -38,10 +48,11 @@ def event_body(
     photos: Sequence[str] = (),
     signature: str | None = None,
 ) -> dict[str, Any]:
-    """The JSON of one status change; keep it (with its id) to resend it safely."""
+    """The JSON of one status change; keep it (with its id) to resend it safely. client_time
+    is the moment of the change: `clock()` unless given."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
-    when = client_time or datetime.now(UTC)
+    when = client_time or clock()
     if when.tzinfo is None:
         raise ValueError("client_time must carry a time zone")
     body: dict[str, Any] = {
@@ -75,8 +86,10 @@ class FieldClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.clock = clock
         self.token = token
         self.timeout = timeout
         self._session = session or requests.Session()
@@ -162,7 +175,7 @@ class FieldClient:
 
     def post_event(self, job_id: int, action: str, **fields: Any) -> EventResult:
         """Post one status change (see event_body for the fields); 409 raises ConflictError."""
-        body = fields.pop("body", None) or event_body(action, **fields)
+        body = fields.pop("body", None) or event_body(action, clock=self.clock, **fields)
         data = self._json("POST", f"/api/field/jobs/{job_id}/events", json=body)
         return EventResult.from_json(data)
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from field_client._client import ACTIONS, REASONS, FieldClient, new_id
+from field_client._client import ACTIONS, REASONS, Clock, FieldClient, new_id, system_clock
 from field_client._exceptions import FieldError
 from field_client._models import Job, Route
 
@@ -149,11 +149,11 @@ def _status(client: FieldClient, args: argparse.Namespace) -> None:
         print(f"warning: {warning}")
 
 
-def run(args: argparse.Namespace, config: dict[str, Any]) -> None:
+def run(args: argparse.Namespace, config: dict[str, Any], clock: Clock = system_clock) -> None:
     url = args.url or os.environ.get("FIELDCTL_URL") or config.get("url") or DEFAULT_URL
     # A saved token belongs to the server it was issued by.
     token = config.get("token") if config.get("url") == url else None
-    with FieldClient(url, token) as client:
+    with FieldClient(url, token, clock=clock) as client:
         command = args.command
         if command in {"login", "request-code"} and not (command == "login" and args.code):
             client.request_code(args.phone, locale=args.locale)
@@ -185,11 +185,12 @@ def run(args: argparse.Namespace, config: dict[str, Any]) -> None:
             _status(client, args)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run fieldctl; return the exit status (0 ok, 1 refused or unreachable, 2 usage)."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock = system_clock) -> int:
+    """Run fieldctl; return the exit status (0 ok, 1 refused or unreachable, 2 usage).
+    Status changes are stamped with `clock()` (the machine's clock unless given)."""
     args = parser().parse_args(argv)
     try:
-        run(args, load_config())
+        run(args, load_config(), clock)
     except FieldError as error:
         print(f"fieldctl: {error}", file=sys.stderr)
         return 1

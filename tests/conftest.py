@@ -177,18 +177,29 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 class FrozenClock:
-    """A settable clock for app.db.utcnow()."""
+    """The one clock of a test: app.db.utcnow() reads it, and so does every client the test
+    drives — the field client and fieldctl take it as their `clock`, and a browser context
+    follows it (`clock.follow(context)`) so the page's Date agrees with the server's time."""
 
     def __init__(self) -> None:
         from datetime import UTC, datetime
 
         self.now = datetime.now(UTC)
+        self._followers: list[Any] = []
 
     def __call__(self):  # type: ignore[no-untyped-def]
         return self.now
 
     def set(self, value):  # type: ignore[no-untyped-def]
         self.now = value
+        for context in self._followers:
+            context.clock.set_fixed_time(value)
+
+    def follow(self, context: Any) -> Any:
+        """Let a Playwright browser context's Date read this clock from now on; return it."""
+        context.clock.set_fixed_time(self.now)
+        self._followers.append(context)
+        return context
 
 
 @pytest.fixture
@@ -230,9 +241,12 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    """A fresh browser context the size of a phone (375×667)."""
+def phone(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser context the size of a phone (375×667); its Date follows the test's
+    `clock` when the test freezes one."""
     context = browser.new_context(viewport={"width": 375, "height": 667}, device_scale_factor=2)
+    if "clock" in request.fixturenames:
+        request.getfixturevalue("clock").follow(context)
     yield context
     context.close()
 

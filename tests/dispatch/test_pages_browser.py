@@ -88,7 +88,9 @@ def test_today_with_work_done_and_under_way(app, client, as_key, clock, live_ser
     plan_now(app, api, metro.dealer.id)
     assert bookings_of(app, [done])[done][1] == 0
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context = clock.follow(
+        browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    )
     page = context.new_page()
     page.goto(f"{live_server}/dispatch/login")
     page.fill("#api_key", metro.dealer_key)

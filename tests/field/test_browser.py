@@ -135,11 +135,10 @@ def test_offline_completion_syncs_exactly_once(app, client, clock, live_server, 
     tomorrow = metro.job(client, duration_minutes=45, notes="电梯可用 lift available")
     factories.book(client, metro, tomorrow["id"], window=2, day="2026-12-03")
     clock.set(factories.datetime_of(factories.FIELD_MORNING))
-    context = phone(browser, "zh-CN", AT_DOOR)
-    page = context.new_page()
-    # The phone's clock agrees with the server's (frozen) one: the "on the way" ETA is reckoned
+    # The phone's clock follows the server's (frozen) one: the "on the way" ETA is reckoned
     # from the phone's time and would be long past otherwise.
-    page.clock.set_fixed_time(factories.datetime_of(factories.FIELD_MORNING))
+    context = clock.follow(phone(browser, "zh-CN", AT_DOOR))
+    page = context.new_page()
     errors = watch(page)
     sign_in_by_code(app, page, live_server, installer.phone)
 
@@ -253,7 +252,7 @@ def test_invite_link_stale_action_far_arrival_and_failed_visit(
             select(OutboundMessage.body).where(OutboundMessage.template == "installer_invite")
         )
     link = re.search(r"https?://\S+/field/#invite=[A-Za-z0-9_-]+", body).group(0)
-    context = phone(browser, "en-US", FAR_AWAY)
+    context = clock.follow(phone(browser, "en-US", FAR_AWAY))  # client_time = server's time
     page = context.new_page()
     errors = watch(page)
     page.goto(live_server + link[link.index("/field/") :])

@@ -25,10 +25,10 @@ def day(app, client, clock):
     return field_day(app, client, clock, jobs=2)
 
 
-def test_sign_in_read_the_route_and_post_changes(day, app, live_server):
+def test_sign_in_read_the_route_and_post_changes(day, app, clock, live_server):
     metro, jobs = day
     installer = metro.installers[0]
-    with FieldClient(live_server) as api:
+    with FieldClient(live_server, clock=clock) as api:
         api.request_code(installer.phone, locale="en")
         session = api.verify_code(installer.phone, factories.texted_code(app, installer.phone))
         assert session.installer.id == installer.id
@@ -46,7 +46,7 @@ def test_sign_in_read_the_route_and_post_changes(day, app, live_server):
         assert first.visit.window_start.isoformat() == "2026-12-02T08:00:00+08:00"
         assert first.items[0].name == "Oak door"
 
-        body = event_body("en_route", position=(31.2304, 121.4737), accuracy_m=5)
+        body = event_body("en_route", clock=clock, position=(31.2304, 121.4737), accuracy_m=5)
         applied = api.post_event(first.id, "en_route", body=body)
         replayed = api.post_event(first.id, "en_route", body=body)
         assert (applied.result, replayed.result) == ("applied", "replayed")
@@ -62,8 +62,8 @@ def test_sign_in_read_the_route_and_post_changes(day, app, live_server):
 
         results = api.sync(
             [
-                {**event_body("arrived"), "job_id": first.id},
-                {**event_body("start_work"), "job_id": first.id},
+                {**event_body("arrived", clock=clock), "job_id": first.id},
+                {**event_body("start_work", clock=clock), "job_id": first.id},
             ]
         )
         assert [r.result for r in results] == ["applied", "applied"]
@@ -104,7 +104,9 @@ def test_event_body_refuses_naive_times_and_unknown_actions():
     assert uuid.UUID(body["client_event_id"]) and body["client_time"] == "2026-12-02T00:00:00+00:00"
 
 
-def test_fieldctl_signs_in_lists_and_posts(day, app, live_server, tmp_path, monkeypatch, capsys):
+def test_fieldctl_signs_in_lists_and_posts(
+    day, app, clock, live_server, tmp_path, monkeypatch, capsys
+):
     metro, jobs = day
     installer = metro.installers[0]
     config = tmp_path / "fieldctl.json"
@@ -124,11 +126,12 @@ def test_fieldctl_signs_in_lists_and_posts(day, app, live_server, tmp_path, monk
     assert f"#{jobs[0]['id']}" in listing[1] and "[en_route]" in listing[1]
 
     event_id = str(uuid.uuid4())
-    assert main(["status", str(jobs[0]["id"]), "en_route", "--event-id", event_id]) == 0
+    status = ["status", str(jobs[0]["id"]), "en_route", "--event-id", event_id]
+    assert main(status, clock=clock) == 0
     assert capsys.readouterr().out.startswith(f"job {jobs[0]['id']}: applied, now en_route")
-    assert main(["status", str(jobs[0]["id"]), "en_route", "--event-id", event_id]) == 0
+    assert main(status, clock=clock) == 0
     assert "replayed" in capsys.readouterr().out
-    assert main(["status", str(jobs[1]["id"]), "start_work"]) == 1
+    assert main(["status", str(jobs[1]["id"]), "start_work"], clock=clock) == 1
     assert "409 illegal_transition" in capsys.readouterr().err
 
     assert main(["jobs", "--date", "tomorrow", "--json"]) == 0
