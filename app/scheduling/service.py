@@ -215,10 +215,15 @@ def _reserve(job: Job, dealer: Dealer, window: Window, placement: Placement) -> 
 def book(
     job: Job, window_start: datetime, actor: Actor, *, now: datetime | None = None
 ) -> tuple[Booking, bool]:
-    """Book (or re-book) a job into a window; return the booking and whether it replaced one."""
+    """Book (or re-book) a job into a window; return the booking and whether it replaced one.
+
+    The window already booked changes nothing (no event, no SMS): the booking is returned.
+    """
     now = now or utcnow()
     _lock_job(job)
     check_bookable(job)
+    if job.booking is not None and job.booking.window_start == window_start:
+        return job.booking, True
     dealer = _dealer_of(job)
     _check_cutoff(job, dealer, actor, now)
     window = _matching_window(dealer, window_start, now)
