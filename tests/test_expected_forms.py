@@ -29,6 +29,17 @@ def test_every_not_valid_message_names_the_form_and_an_example():
         for message in messages.values():
             assert message.count(".") >= 2 and "Expected" in message, message
             assert any(sign in message for sign in ("e.g.", "like", "true or false")), message
+            assert message.format(input="x", obj_type="datetime", awareness="aware")
+
+
+def test_a_wrong_type_names_the_form(metro, client, as_key):
+    brand = as_key(metro.brand_key)
+    body = factories.job_payload(consumer="王芳", items="door")
+    found = fields_of(brand.post("/api/v1/jobs", json=body))
+    assert found["consumer"] == {
+        "_schema": ['Not a valid object. Expected a JSON object, e.g. {"key": 1}.']
+    }
+    assert found["items"] == ['Not a valid list. Expected a JSON array, e.g. ["a", "b"].']
 
 
 def test_bad_dates_and_times_in_bodies_query_strings_and_paths(metro, client, as_key):
