@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Exported so every step (seed, scheduler, web) builds links to the address served.
+export HOST PORT
 
 .PHONY: run test lint typecheck pytest fuzz bench clean install dev
 

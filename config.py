@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,21 @@ def _bool(name: str, default: bool) -> bool:
 def _json(name: str, default: Any) -> Any:
     raw = os.environ.get(name)
     return json.loads(raw) if raw else default
+
+
+def public_base_url(environ: Mapping[str, str]) -> str:
+    """The base of links sent to consumers and installers: PUBLIC_BASE_URL when set, else
+    the address `make run` serves on (HOST, PORT; a wildcard host is reached as 127.0.0.1)."""
+    explicit = environ.get("PUBLIC_BASE_URL", "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    host = environ.get("HOST", "").strip() or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    port = environ.get("PORT", "").strip() or "5000"
+    return f"http://{host}:{port}"
 
 
 def instance_secret_key(instance_dir: Path) -> str:
@@ -48,7 +64,8 @@ class Config:
     # Largest request body accepted (bytes); larger requests answer 413.
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024)
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Asia/Shanghai")
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # Follows HOST/PORT (the address `make run` serves on) unless set explicitly.
+    PUBLIC_BASE_URL = public_base_url(os.environ)
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
 

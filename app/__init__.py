@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, redirect, request
+from flask import Flask, Response, redirect, request, send_from_directory
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -142,6 +142,16 @@ def register_blueprints(app: Flask) -> None:
     @app.get("/")
     def index() -> Response:
         return redirect("/api/docs")  # type: ignore[return-value]
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        # Browsers ask for it on every page (Swagger UI and JSON answers too).
+        return send_from_directory(
+            app.static_folder or "static",
+            "favicon.ico",
+            mimetype="image/vnd.microsoft.icon",
+            max_age=86400,
+        )
 
 
 def register_pages(app: Flask) -> None:

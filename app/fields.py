@@ -11,6 +11,50 @@ from typing import Any
 import marshmallow as ma
 import phonenumbers
 
+# Every "not valid" message names the form expected, with an example. marshmallow builds a
+# field's messages from its class's default_error_messages when the field is made, so these
+# are set on the classes once, before any schema exists (app/__init__.py imports this module
+# first); query strings and path parameters read through webargs get them too. marshmallow
+# formats each message with str.format, so a brace is written twice.
+DATE_FORM = "Expected a date like 2026-12-08 (YYYY-MM-DD)."
+INSTANT_FORM = "Expected an ISO 8601 date-time with offset, e.g. 2026-12-08T10:00:00+08:00."
+EXPECTED_FORMS: dict[type[ma.fields.Field], dict[str, str]] = {
+    ma.fields.Date: {"invalid": f"Not a valid date. {DATE_FORM}"},
+    ma.fields.DateTime: {
+        "invalid": f"Not a valid date-time. {INSTANT_FORM}",
+        "invalid_awareness": f"A date-time without its UTC offset. {INSTANT_FORM}",
+    },
+    ma.fields.AwareDateTime: {
+        "invalid": f"Not a valid date-time. {INSTANT_FORM}",
+        "invalid_awareness": f"A date-time without its UTC offset. {INSTANT_FORM}",
+    },
+    ma.fields.Time: {"invalid": "Not a valid time. Expected a time like 08:30 (HH:MM, 24 h)."},
+    ma.fields.Integer: {"invalid": "Not a valid integer. Expected a whole number, e.g. 42."},
+    ma.fields.Number: {"invalid": "Not a valid number. Expected a number, e.g. 31.23."},
+    ma.fields.Boolean: {"invalid": "Not a valid boolean. Expected true or false."},
+    ma.fields.String: {"invalid": 'Not a valid string. Expected text in quotes, e.g. "note".'},
+    ma.fields.List: {"invalid": 'Not a valid list. Expected a JSON array, e.g. ["a", "b"].'},
+    ma.fields.Nested: {"type": 'Not a valid object. Expected a JSON object, e.g. {{"key": 1}}.'},
+    ma.fields.Dict: {"invalid": 'Not a valid object. Expected a JSON object, e.g. {{"key": 1}}.'},
+    ma.fields.Email: {"invalid": "Not a valid e-mail address. Expected one like ops@example.com."},
+    ma.fields.Url: {"invalid": "Not a valid URL. Expected one like https://example.com/hook."},
+}
+
+
+# A nested object that is not one is refused by its schema (not formatted: one brace).
+SCHEMA_TYPE = 'Not a valid object. Expected a JSON object, e.g. {"key": 1}.'
+
+
+def name_expected_forms() -> None:
+    """Give marshmallow's fields and schemas the messages above (idempotent)."""
+    for field_class, messages in EXPECTED_FORMS.items():
+        own = field_class.__dict__.get("default_error_messages", {})
+        field_class.default_error_messages = {**own, **messages}
+    ma.Schema._default_error_messages = {**ma.Schema._default_error_messages, "type": SCHEMA_TYPE}
+
+
+name_expected_forms()
+
 
 @cache
 def _zones() -> frozenset[str]:

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, UnprocessableEntity
 from werkzeug.routing import BaseConverter
 
 from app.errors import http_exception_response
-from app.fields import YEARS, in_years
+from app.fields import DATE_FORM, YEARS, in_years
 
 
 class ErrorDetailSchema(ma.Schema):
@@ -59,7 +59,7 @@ class DateConverter(BaseConverter):
         except ValueError as error:
             # Not werkzeug's ValidationError: with it a rule's sibling methods answer 405.
             refused = UnprocessableEntity()
-            message = f"{value} is not a calendar day in the years 1970–2099."
+            message = f"{value} is not a calendar day in the years 1970–2099. {DATE_FORM}"
             messages = {"path": {"day": [message]}}
             refused.data = {"messages": messages}  # type: ignore[attr-defined]
             raise refused from error

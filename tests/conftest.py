@@ -155,6 +155,7 @@ def tenant(app: Flask, as_key):  # type: ignore[no-untyped-def]
     brand = factories.brand(app)
     dealer = factories.dealer(app)
     factories.authorize(app, brand, dealer)
+    factories.known_skills(app)
     return SimpleNamespace(
         brand=brand,
         dealer=dealer,

@@ -56,7 +56,7 @@ def brand(
 def dealer(
     app: Flask,
     *,
-    area: dict[str, Any] | None = None,
+    area: dict[str, Any] | bool | None = None,
     timezone: str = "Asia/Shanghai",
     name: str | None = None,
 ) -> Dealer:
@@ -95,6 +95,12 @@ def installer(app: Flask, dealer_: Dealer, **fields: Any) -> Installer:
     values.update(fields)
     with app.app_context(), transaction():
         return network.create_installer(network.get_dealer(dealer_.id), values)
+
+
+def known_skills(app: Flask, skills: tuple[str, ...] = ("delivery", "door_install")) -> Installer:
+    """Make skills known to the network (jobs may require them) without changing matching:
+    an installer of a dealer with no service area, who can take no job."""
+    return installer(app, dealer(app, area=False), skills=list(skills))
 
 
 def api_key(

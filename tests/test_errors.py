@@ -133,7 +133,9 @@ def test_validation_errors_name_the_fields(admin, path, body, fields):
 def test_bad_date_names_the_field(app, tenant):
     body = factories.job_payload(requested_by="2026-02-30")
     error = _shape(tenant.api.post("/api/v1/jobs", json=body), 422, "validation_error")
-    assert error["fields"] == {"requested_by": ["Not a valid date."]}
+    assert error["fields"] == {
+        "requested_by": ["Not a valid date. Expected a date like 2026-12-08 (YYYY-MM-DD)."]
+    }
 
 
 @pytest.mark.parametrize(

@@ -113,9 +113,8 @@ def _act(token: str, action: Callable[[Job], str], refused: tuple[int, ...]) -> 
 def book(token: str) -> Response:
     """Book or move to the chosen window."""
     window = request.form.get("window_start", "")
-    return _act(
-        token, lambda job: "rescheduled" if consumer.book(job, window) else "booked", (409, 422)
-    )
+    # The window already booked changes nothing: back to the page, no "moved" banner.
+    return _act(token, lambda job: consumer.book(job, window), (409, 422))
 
 
 @bp.post("/b/<token>/cancel")

@@ -105,16 +105,17 @@ def _days(job: Job, locale: str) -> list[Day]:
     return days
 
 
-def book(job: Job, window_start: str) -> bool:
-    """Book or move the job to the chosen window; return True when it replaced a booking."""
+def book(job: Job, window_start: str) -> str:
+    """Book or move the job to the chosen window: "booked", "rescheduled" or "unchanged"."""
     try:
         start = datetime.fromisoformat(window_start)
     except ValueError as error:
         raise Unprocessable("Choose one of the listed times.", code="bad_window") from error
     if start.tzinfo is None:
         raise Unprocessable("Choose one of the listed times.", code="bad_window")
+    unchanged = job.booking is not None and job.booking.window_start == start
     _, replaced = scheduling.book(job, start, consumer(job))
-    return replaced
+    return "unchanged" if unchanged else "rescheduled" if replaced else "booked"
 
 
 def cancel(job: Job) -> None:

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from app.db import transaction
 from app.demo import service as demo
 from app.demo.field import FIELD_INSTALLERS
+from app.demo.plans import plan_today_and_tomorrow
 
 demo_cli = AppGroup("demo", help="Load or reset the demo metro (Shanghai).")
 
@@ -23,6 +24,11 @@ def _seed(seed: int) -> None:
     with transaction():
         click.echo("creating brands, dealers, service areas and installers …")
         keys = demo.seed(seed=seed, progress=progress)
+    click.echo("planning today and tomorrow (the day planner, as the scheduler would) …")
+    planned = plan_today_and_tomorrow()
+    click.echo(
+        "  plan requests: " + ", ".join(f"{n} {what}" for what, n in sorted(planned.items()))
+    )
     click.echo("demo API keys (demo data only):")
     # Dealer ids start at 1 only on a fresh database (PostgreSQL keeps counting after a reset).
     dealer_ids = [int(who.split()[1]) for who in keys if who.startswith("dealer ")]

@@ -19,6 +19,7 @@ from app.geo.geocoding import geocode_address
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
+from app.network.service import check_skills
 
 S = JobStatus
 # The lifecycle (DESIGN.md). Every status change goes through transition() below.
@@ -154,6 +155,7 @@ def create_job(brand_id: int, fields: dict[str, Any], actor: Actor) -> Job:
             fields={"external_id": ["already used"]},
             job_id=existing.id,
         )
+    check_skills(fields.get("required_skills") or [])
     fields = _flatten(fields)
     fields.setdefault("timezone", None)
     fields["timezone"] = fields["timezone"] or current_app.config["DEFAULT_TIMEZONE"]

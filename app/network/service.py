@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable
 from datetime import datetime
@@ -187,6 +188,36 @@ def installers_of(dealer: Dealer, *, active: bool | None = None) -> Select[Insta
     if active is not None:
         stmt = stmt.where(Installer.active.is_(active))
     return stmt
+
+
+def known_skills() -> list[str]:
+    """Every skill code some installer of the network has, sorted: the network's vocabulary."""
+    skills: set[str] = set()
+    for held in db.session.scalars(select(Installer.skills)):
+        skills.update(held or [])
+    return sorted(skills)
+
+
+def check_skills(skills: Iterable[str], *, field: str = "required_skills") -> None:
+    """Refuse (422) skill codes no installer of the network has, naming the known ones."""
+    known = known_skills()
+    unknown = [skill for skill in skills if skill not in known]
+    if not unknown:
+        return
+    hints = [
+        f"{skill} (did you mean {close[0]}?)" if close else skill
+        for skill in unknown
+        for close in [difflib.get_close_matches(skill, known, n=1)]
+    ]
+    listed = ", ".join(known) if known else "none yet (add installers with skills first)"
+    message = f"Unknown skill: {', '.join(hints)}. Skills installers have: {listed}."
+    raise Unprocessable(
+        message,
+        code="unknown_skill",
+        fields={field: [message]},
+        unknown_skills=unknown,
+        known_skills=known,
+    )
 
 
 def get_installer(principal: Principal, installer_id: int) -> Installer:

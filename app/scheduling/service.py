@@ -156,6 +156,32 @@ def _check_cutoff(job: Job, dealer: Dealer, actor: Actor, now: datetime) -> None
         )
 
 
+def _not_offered(dealer: Dealer, window_start: datetime, now: datetime) -> str:
+    """Say why a window start is not offered: past, too soon, too far, or not a window."""
+    zone = ZoneInfo(dealer.timezone)
+    local = window_start.astimezone(zone)
+    at = local.strftime("%Y-%m-%d %H:%M")
+    if window_start <= now:
+        return f"That window ({at}) is in the past; choose one of the alternatives."
+    earliest = now + timedelta(hours=dealer.lead_time_hours)
+    if window_start < earliest:
+        return (
+            f"That window ({at}) is too soon: the dealer needs {dealer.lead_time_hours} h notice, "
+            f"so windows start from {earliest.astimezone(zone).strftime('%Y-%m-%d %H:%M')}."
+        )
+    last_day = local_today(dealer.timezone, now) + timedelta(days=dealer.horizon_days)
+    if local.date() > last_day:
+        return (
+            f"That window ({at}) is too far ahead: the dealer books {dealer.horizon_days} days "
+            f"ahead, up to {last_day.isoformat()}."
+        )
+    starts = ", ".join(start for start, _ in dealer.window_template)
+    return (
+        f"{at} is not the start of one of the dealer's windows (they start at {starts}, "
+        f"{dealer.timezone})."
+    )
+
+
 def _alternatives(job: Job, day: date, now: datetime) -> list[dict[str, Any]]:
     found = windows_for_job(job, first=day, count=3, now=now)[:5]
     return [
@@ -215,17 +241,21 @@ def _reserve(job: Job, dealer: Dealer, window: Window, placement: Placement) -> 
 def book(
     job: Job, window_start: datetime, actor: Actor, *, now: datetime | None = None
 ) -> tuple[Booking, bool]:
-    """Book (or re-book) a job into a window; return the booking and whether it replaced one."""
+    """Book (or re-book) a job into a window; return the booking and whether it replaced one.
+
+    The window already booked changes nothing (no event, no SMS): the booking is returned.
+    """
     now = now or utcnow()
     _lock_job(job)
     check_bookable(job)
+    if job.booking is not None and job.booking.window_start == window_start:
+        return job.booking, True
     dealer = _dealer_of(job)
     _check_cutoff(job, dealer, actor, now)
     window = _matching_window(dealer, window_start, now)
     if window is None:
         raise WindowUnavailable(
-            "That window is not offered: it is not one of the dealer's windows, is too soon "
-            "(lead time), or beyond the booking horizon.",
+            _not_offered(dealer, window_start, now),
             alternatives=_alternatives(job, local_today(dealer.timezone, now), now),
         )
     previous = job.booking

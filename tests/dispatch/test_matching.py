@@ -56,6 +56,7 @@ def test_no_eligible_dealer_leaves_the_job_created_with_the_reason(
 ):
     metro = Metro(app)
     factories.authorize(app, metro.brand, metro.dealer, ("door",))
+    factories.known_skills(app, ("plumbing",))  # known to the network, not around here
     job = metro.job(client, **change)
     assert job["status"] == "created"
     assert job["unassigned_reason"].startswith(reason)

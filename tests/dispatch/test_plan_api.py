@@ -74,7 +74,10 @@ def test_bad_dates_and_versions(app, as_key, two):
         for answer in (api.post(f"{base}/{day}"), api.get(f"{base}/{day}")):
             assert answer.status_code == 422, day
             assert answer.json["error"]["fields"] == {
-                "day": [f"{day} is not a calendar day in the years 1970–2099."]
+                "day": [
+                    f"{day} is not a calendar day in the years 1970–2099. "
+                    "Expected a date like 2026-12-08 (YYYY-MM-DD)."
+                ]
             }
     today = NOW.date()
     for day in (today - timedelta(days=1), today + timedelta(days=61)):

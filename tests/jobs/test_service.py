@@ -55,6 +55,7 @@ def test_transitions_table_is_the_documented_lifecycle():
 
 @pytest.fixture
 def brand(app):
+    factories.known_skills(app)
     return factories.brand(app)
 
 
