@@ -123,6 +123,13 @@ class Config:
     FIELD_ARRIVAL_RADIUS_M = _int("FIELD_ARRIVAL_RADIUS_M", 500)
     FIELD_MAX_PHOTOS = _int("FIELD_MAX_PHOTOS", 20)
 
+    # Operations: log lines as JSON objects (json) or plain text (text); one line per request;
+    # a bearer token /metrics asks for (unset: open, for a scraper on a private network).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = _bool("LOG_REQUESTS", False)
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
     API_TITLE = "Fuwutong API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -46,6 +46,7 @@ def create_app(config_class: type = Config) -> Flask:
     register_request_checks(app)
     register_commands(app)
     register_reactions()
+    register_operations(app)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from app.jobs import api as jobs_api
     from app.network import api as network_api
     from app.notify import api as notify_api
+    from app.ops import api as ops_api
     from app.scheduling import api as scheduling_api
     from app.sla import api as sla_api
     from field_client.blueprint import web as field_web
@@ -124,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         sla_api,
         auth_api,
         field_api,
+        ops_api,
     )
     for module in modules:
         api.register_blueprint(module.blp)
@@ -226,6 +229,14 @@ def register_request_checks(app: Flask) -> None:
             "concurrent_update",
             "The record changed while you were updating it; reload and retry.",
         )
+
+
+def register_operations(app: Flask) -> None:
+    """Request ids (and request logs when LOG_REQUESTS), Prometheus request metrics."""
+    from app.ops import logs, metrics
+
+    logs.track_requests(app, log_requests=app.config["LOG_REQUESTS"])
+    metrics.instrument(app)
 
 
 def register_reactions() -> None:

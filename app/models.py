@@ -14,6 +14,7 @@ from app.network.models import (
     ServiceArea,
 )
 from app.notify.models import Feedback, InboundMessage, OutboundMessage, SmsOptOut, SmsTemplate
+from app.ops.models import ProcessHeartbeat
 from app.scheduling.models import Booking, CapacityBlock, InstallerDay
 from app.sla.models import BusinessCalendar, JobSla, SlaAlert, SlaPolicy, SlaRegion
 
@@ -42,6 +43,7 @@ __all__ = [
     "JobSla",
     "OutboundMessage",
     "PlanLock",
+    "ProcessHeartbeat",
     "PlanRequest",
     "PlanRoute",
     "PlanStop",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from typing import Any
 
 import click
@@ -18,13 +19,18 @@ log = logging.getLogger(__name__)
 
 def run_task(app: Flask, task: Task) -> Any:
     """Run one task inside an application context; errors are logged, not raised."""
+    from app.ops.metrics import record_task
+
+    started = time.perf_counter()
     with app.app_context():
         try:
             result = task.run()
+            record_task(task.id, time.perf_counter() - started, failed=False)
             if result:
                 log.info("%s: %s", task.id, result)
             return result
         except Exception:
+            record_task(task.id, time.perf_counter() - started, failed=True)
             log.exception("task %s failed", task.id)
             from app.extensions import db
 
@@ -41,10 +47,10 @@ def run() -> None:
     """Run the scheduler in the foreground until interrupted."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from app.ops.logs import configure_logging
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     scheduler = BlockingScheduler(timezone="UTC")
     for task in registry():
         scheduler.add_job(

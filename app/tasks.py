@@ -45,9 +45,16 @@ def registry() -> list[Task]:
     from app.dispatch import tasks as dispatch_tasks
     from app.jobs import tasks as jobs_tasks
     from app.notify import tasks as notify_tasks
+    from app.ops import tasks as ops_tasks
     from app.sla import tasks as sla_tasks
 
     return [
+        Task(
+            "ops.heartbeat",
+            ops_tasks.heartbeat,
+            IntervalTrigger(seconds=15),
+            "Record that the scheduler is alive (read by /readyz and /metrics)",
+        ),
         Task(
             "notify.send_outbox",
             notify_tasks.send_outbox,
