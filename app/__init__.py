@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import api as auth_api
     from app.dispatch import api as dispatch_api
     from app.field import api as field_api
+    from app.field import signin_api
     from app.jobs import api as jobs_api
     from app.network import api as network_api
     from app.notify import api as notify_api
@@ -130,8 +131,9 @@ def register_blueprints(app: Flask) -> None:
     )
     for module in modules:
         api.register_blueprint(module.blp)
-    api.register_blueprint(auth_api.field_blp)
     api.register_blueprint(field_api.proof_blp)
+    api.register_blueprint(signin_api.signin_blp)
+    api.register_blueprint(signin_api.access_blp)
     app.register_blueprint(field_web)
 
     from app.consumer import pages as consumer_pages
@@ -240,10 +242,16 @@ def register_operations(app: Flask) -> None:
 
 
 def register_reactions() -> None:
+    """Wire the reactions that go up the layers (README "Layout"): a lower domain sends a
+    signal, the domain above subscribes here."""
+    from app.dispatch import reactions as dispatch_reactions
     from app.dispatch.planning import triggers
     from app.notify import reactions
+    from app.scheduling import reactions as scheduling_reactions
     from app.sla import facts
 
+    dispatch_reactions.connect()
+    scheduling_reactions.connect()
     reactions.connect()
     facts.connect()
     triggers.connect()
@@ -279,8 +287,9 @@ def _not_text(value: Any, path: str = "") -> list[str]:
 
 
 def register_commands(app: Flask) -> None:
-    from app.auth.cli import apikey_cli, installer_cli, user_cli
+    from app.auth.cli import apikey_cli, user_cli
     from app.demo.cli import demo_cli
+    from app.field.cli import installer_cli
     from app.scheduler import scheduler_cli
     from app.sla.cli import sla_cli
 

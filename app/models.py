@@ -3,7 +3,7 @@
 from app.auth.models import ApiKey, DeviceToken, InstallerCode, InstallerInvite, User
 from app.dispatch.models import DayPlan, PlanLock, PlanRequest, PlanRoute, PlanStop
 from app.field.models import Attachment
-from app.jobs.models import IdempotencyRecord, Job, JobEvent
+from app.jobs.models import Feedback, IdempotencyRecord, Job, JobEvent
 from app.network.models import (
     Brand,
     BrandDealer,
@@ -13,7 +13,7 @@ from app.network.models import (
     InstallerTimeOff,
     ServiceArea,
 )
-from app.notify.models import Feedback, InboundMessage, OutboundMessage, SmsOptOut, SmsTemplate
+from app.notify.models import InboundMessage, OutboundMessage, SmsOptOut, SmsTemplate
 from app.ops.models import ProcessHeartbeat
 from app.scheduling.models import Booking, CapacityBlock, InstallerDay
 from app.sla.models import BusinessCalendar, JobSla, SlaAlert, SlaPolicy, SlaRegion

@@ -7,10 +7,8 @@ with conditional updates or made unique by a constraint.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
@@ -23,20 +21,6 @@ class Task:
     run: Callable[[], Any]
     trigger: BaseTrigger
     description: str
-
-
-def backoff(
-    attempts: int,
-    base: timedelta,
-    cap: timedelta,
-    *,
-    jitter: float = 0.0,
-    rng: random.Random | None = None,
-) -> timedelta:
-    """How long to wait after the n-th failure in a row: min(cap, base × 2^(n-1)), less up to
-    `jitter` of it at random so that many retries spread out."""
-    ceiling = min(cap, base * 2 ** min(max(attempts - 1, 0), 30))
-    return ceiling * (rng or random).uniform(1 - jitter, 1.0) if jitter else ceiling
 
 
 def registry() -> list[Task]:

@@ -344,8 +344,8 @@ def field_day(
 
 def device_token(app: Flask, installer: Installer) -> str:
     """Sign an installer in on a phone (without the SMS round trip); return the raw token."""
-    from app.auth.devices import issue_token
     from app.extensions import db
+    from app.field.signin import issue_token
 
     with app.app_context(), transaction():
         row = db.session.get(Installer, installer.id)

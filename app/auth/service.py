@@ -7,6 +7,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, NoReturn
 
 from sqlalchemy import select, update
 
@@ -17,6 +18,7 @@ from app.errors import NotFound, Unauthorized, Unprocessable
 from app.extensions import db
 
 KEY_PREFIX = "fwt_"
+DEVICE_PREFIX = "fwd_"  # device tokens of the field app (app/field/signin.py)
 # last_used_at is a hint for operators, not an audit log: write it at most this often.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 _last_used_written: dict[tuple[str, int], float] = {}
@@ -95,8 +97,6 @@ def create_api_key(
 def check_owner(what: str, role: Role, brand_id: int | None, dealer_id: int | None) -> Role:
     """Check the role and owner of a key or user: a brand's needs brand_id, a dealer's
     dealer_id, an admin's neither; the owner must exist (404). Installers get neither."""
-    from app.network.service import get_brand, get_dealer
-
     role = Role(role)
     if role not in API_KEY_ROLES:
         raise Unprocessable(f"A {what} cannot have role {role}.", fields={"role": ["invalid"]})
@@ -107,11 +107,18 @@ def check_owner(what: str, role: Role, brand_id: int | None, dealer_id: int | No
         if field != needed and value is not None:
             message = f"A {role} {what} takes no {field}."
             raise Unprocessable(message, fields={field: ["not allowed"]})
-    if brand_id is not None:
-        get_brand(brand_id)
-    if dealer_id is not None:
-        get_dealer(dealer_id)
+    for column, value in ((ApiKey.brand_id, brand_id), (ApiKey.dealer_id, dealer_id)):
+        if value is not None and owner_row(column, value) is None:
+            raise NotFound(f"{column.name.removesuffix('_id').title()} {value} not found.")
     return role
+
+
+def owner_row(column: Any, owner_id: int) -> Any:
+    """The brand or dealer row a key's or user's `brand_id`/`dealer_id` points at, found through
+    the column's foreign key: auth stands below the network and never imports its models."""
+    (foreign_key,) = column.foreign_keys
+    target = foreign_key.column
+    return db.session.execute(select(target.table).where(target == owner_id)).first()
 
 
 def list_api_keys() -> list[ApiKey]:
@@ -131,11 +138,36 @@ def revoke_api_key(key_id: int) -> ApiKey:
 
 def authenticate_bearer(token: str) -> Principal:
     """Return the principal of a bearer credential (API key or device token), or raise 401."""
-    from app.auth.devices import DEVICE_PREFIX, authenticate_device_token
-
     if token.startswith(DEVICE_PREFIX):
         return authenticate_device_token(token)
     return authenticate_api_key(token)
+
+
+def authenticate_device_token(raw_token: str) -> Principal:
+    """Return the installer principal of a device token, or raise Unauthorized."""
+    device = db.session.scalar(
+        select(DeviceToken).where(DeviceToken.token_hash == hash_key(raw_token))
+    )
+    installer = owner_row(DeviceToken.installer_id, device.installer_id) if device else None
+    if device is None or installer is None or not installer.active:
+        refuse_token("The device token is unknown. Sign in again.", "invalid_credentials")
+    if device.revoked_at is not None:
+        refuse_token("This phone was signed out. Sign in again.", "token_revoked")
+    if utcnow() >= device.expires_at:
+        refuse_token("The sign-in on this phone has expired. Sign in again.", "token_expired")
+    touch(device)
+    return Principal(
+        role=Role.INSTALLER,
+        credential_id=device.id,
+        dealer_id=installer.dealer_id,
+        installer_id=installer.id,
+    )
+
+
+def refuse_token(message: str, code: str) -> NoReturn:
+    raise Unauthorized(
+        message, code=code, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
 
 
 def authenticate_api_key(raw_key: str) -> Principal:

@@ -162,16 +162,16 @@ def signed_in_as() -> str:
     """Name who is signed in for the page header: their organisation, then the person (or the
     API key's name), e.g. "Oakline Doors · Li Wei"."""
     from app.auth.models import User
-    from app.network.models import Brand, Dealer
+    from app.auth.service import owner_row
 
     who = web_principal()
     if who is None:
         return ""
-    owner: Brand | Dealer | None = None
+    owner = None
     if who.brand_id:
-        owner = db.session.get(Brand, who.brand_id)
+        owner = owner_row(ApiKey.brand_id, who.brand_id)
     elif who.dealer_id:
-        owner = db.session.get(Dealer, who.dealer_id)
+        owner = owner_row(ApiKey.dealer_id, who.dealer_id)
     credential: User | ApiKey | None
     if who.credential_kind == "user":
         credential = db.session.get(User, who.credential_id)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.links import read_token
@@ -15,9 +14,9 @@ from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.extensions import db
 from app.jobs.enums import JobStatus
-from app.jobs.models import Job
+from app.jobs.models import Feedback, Job
+from app.jobs.service import existing_feedback
 from app.network.models import Brand, Dealer
-from app.notify.models import Feedback
 from app.scheduling import service as scheduling
 from app.scheduling.availability import WindowOption
 
@@ -140,8 +139,3 @@ def leave_feedback(job: Job, rating: int, comment: str) -> Feedback:
     except IntegrityError as error:
         raise Conflict("This visit was already rated.", code="already_rated") from error
     return feedback
-
-
-def existing_feedback(job: Job) -> Feedback | None:
-    """The job's rating, if it has one."""
-    return db.session.scalar(select(Feedback).where(Feedback.job_id == job.id))

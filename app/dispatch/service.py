@@ -15,9 +15,8 @@ from app.extensions import db
 from app.geo.distance import haversine_m
 from app.jobs import service as jobs
 from app.jobs.enums import JobStatus
-from app.jobs.models import Job, JobEvent
+from app.jobs.models import Feedback, Job, JobEvent
 from app.network.models import Brand, BrandDealer, Dealer, Installer
-from app.notify.models import Feedback
 from app.scheduling.availability import capable_crews, shift_span
 from app.scheduling.models import Booking
 from app.scheduling.windows import local_today

@@ -12,3 +12,16 @@ blp = Blueprint(
 proof_blp = Blueprint(
     "proof", __name__, url_prefix="/api/v1", description="Proof of work: photos and signatures"
 )
+# The field app's sign-in (app/field/signin.py) and the dealer's control of it.
+signin_blp = Blueprint(
+    "field_auth",
+    __name__,
+    url_prefix="/api/field",
+    description="Installer sign-in on a phone: SMS code or invite link → device token",
+)
+access_blp = Blueprint(
+    "installer_access",
+    __name__,
+    url_prefix="/api/v1",
+    description="Installer invites and signed-in devices (dealer)",
+)

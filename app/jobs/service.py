@@ -12,13 +12,12 @@ from sqlalchemy import Select, select
 from app.auth.enums import Role
 from app.auth.scoping import get_visible, visible
 from app.auth.service import Actor, Principal
-from app.db import utcnow
 from app.errors import Conflict
 from app.extensions import db
 from app.geo.geocoding import geocode_address
 from app.jobs.enums import JobStatus
-from app.jobs.models import Job, JobEvent
-from app.jobs.signals import job_event
+from app.jobs.models import Feedback, Job, JobEvent
+from app.jobs.signals import job_cancelled, job_cancelling, job_created, job_event, job_relocated
 from app.network.service import check_skills
 
 S = JobStatus
@@ -165,9 +164,7 @@ def create_job(brand_id: int, fields: dict[str, Any], actor: Actor) -> Job:
     db.session.flush()
     record_event(job, "created", actor, to_status=str(JobStatus.CREATED))
     db.session.flush()
-    from app.dispatch.service import assign_on_intake
-
-    assign_on_intake(job)
+    job_created.send(job)
     return job
 
 
@@ -201,9 +198,7 @@ def update_job(job: Job, changes: dict[str, Any], actor: Actor) -> Job:
         record_event(job, "updated", actor, payload={"changes": changed})
     db.session.flush()
     if {"lat", "lon"} & changed.keys():
-        from app.dispatch.service import rematch
-
-        rematch(job)
+        job_relocated.send(job)
     return job
 
 
@@ -217,13 +212,11 @@ def cancel_job(job: Job, reason: str, actor: Actor) -> Job:
     An order cancelled is never refused (the visit must not happen), but a cancellation
     inside the dealer's change cutoff is marked `late` in the event, for the dealer and SLA.
     """
-    from app.scheduling.service import passed_cutoff, release_booking
-
     payload: dict[str, Any] = {"reason": reason}
-    if (cutoff := passed_cutoff(job, utcnow())) is not None:
-        payload.update(late=True, cutoff=cutoff.isoformat())
+    for _, facts in job_cancelling.send(job):
+        payload.update(facts or {})
     transition(job, JobStatus.CANCELLED, actor, payload=payload)
-    release_booking(job)
+    job_cancelled.send(job)
     return job
 
 
@@ -291,3 +284,8 @@ def events_for(principal: Principal, job: Job) -> list[dict[str, Any]]:
 
 
 _EVENT_COLUMNS = tuple(c.key for c in JobEvent.__table__.columns if c.key != "payload")
+
+
+def existing_feedback(job: Job) -> Feedback | None:
+    """The job's rating, if it has one."""
+    return db.session.scalar(select(Feedback).where(Feedback.job_id == job.id))

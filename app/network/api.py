@@ -31,8 +31,8 @@ from app.network.schemas import (
     TimeOffCreatedSchema,
     TimeOffInputSchema,
 )
+from app.network.signals import ask_jobs_at_risk
 from app.pagination import PageArgsSchema, page_schema, paginate
-from app.scheduling.risk import jobs_at_risk
 
 
 def _dealer(dealer_id: int) -> Dealer:
@@ -214,7 +214,7 @@ def update_installer(args: dict[str, Any], installer_id: int) -> Any:
         installer = network.update_installer(
             network.get_installer(current_principal(), installer_id), args
         )
-        return _with_risk(installer, InstallerChangedSchema, jobs_at_risk(installer))
+        return _with_risk(installer, InstallerChangedSchema, ask_jobs_at_risk(installer))
 
 
 @blp.route("/installers/<int:installer_id>/shifts", methods=["PUT"])
@@ -226,7 +226,7 @@ def put_shifts(args: dict[str, Any], installer_id: int) -> Any:
     with transaction():
         installer = network.get_installer(current_principal(), installer_id)
         network.replace_shifts(installer, args["shifts"])
-        return _with_risk(installer, InstallerChangedSchema, jobs_at_risk(installer))
+        return _with_risk(installer, InstallerChangedSchema, ask_jobs_at_risk(installer))
 
 
 @blp.route("/installers/<int:installer_id>/time-off", methods=["POST"])
@@ -239,7 +239,7 @@ def add_time_off(args: dict[str, Any], installer_id: int) -> Any:
         installer = network.get_installer(current_principal(), installer_id)
         absence = network.add_time_off(installer, args)
         during = (absence.starts_at, absence.ends_at)
-        return _with_risk(absence, TimeOffCreatedSchema, jobs_at_risk(installer, during=during))
+        return _with_risk(absence, TimeOffCreatedSchema, ask_jobs_at_risk(installer, during=during))
 
 
 @blp.route("/installers/<int:installer_id>/time-off/<int:time_off_id>", methods=["DELETE"])

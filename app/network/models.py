@@ -10,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.scoping import tenant_scope
 from app.db import Base, utcnow
-from app.scheduling.windows import DEFAULT_TEMPLATE
+
+# A new dealer's booking windows (local times), until the dealer sets its own.
+DEFAULT_TEMPLATE: list[list[str]] = [
+    ["08:00", "10:00"],
+    ["10:00", "12:00"],
+    ["13:00", "15:00"],
+    ["15:00", "17:00"],
+    ["17:00", "19:00"],
+]
 
 
 @tenant_scope(brand=lambda p: Brand.id == p.brand_id)

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from app.auth.links import link_url
 from app.auth.service import Actor
-from app.consumer.service import existing_feedback
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job
+from app.jobs.service import existing_feedback
 from app.notify.models import InboundMessage, OutboundMessage
 from app.notify.reactions import job_context
 from app.notify.service import opt_in, opt_out, queue_sms, waits_for_booking, zone_of

@@ -87,18 +87,3 @@ class SmsTemplate(Base):
     locale: Mapped[str] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class Feedback(Base):
-    """A consumer's rating of a completed job (one per job)."""
-
-    __tablename__ = "feedback"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), unique=True)
-    dealer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("dealers.id", ondelete="SET NULL"), index=True
-    )
-    rating: Mapped[int]
-    comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,7 @@ from app.notify.backends import SendError, backend
 from app.notify.enums import MessageStatus
 from app.notify.models import OutboundMessage, SmsOptOut
 from app.notify.service import advance, release_time, waits_for_booking, zone_of
-from app.tasks import backoff
+from app.retry import backoff
 
 MAX_ATTEMPTS = 6
 BACKOFF_BASE, BACKOFF_CAP = timedelta(seconds=30), timedelta(hours=1)

@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-DEFAULT_TEMPLATE: list[list[str]] = [
-    ["08:00", "10:00"],
-    ["10:00", "12:00"],
-    ["13:00", "15:00"],
-    ["15:00", "17:00"],
-    ["17:00", "19:00"],
-]
+from app.network.models import DEFAULT_TEMPLATE
+
+__all__ = ["DEFAULT_TEMPLATE", "Window", "localize", "windows_for_day"]
+
 WEEKDAYS = {
     "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     "zh-CN": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"],

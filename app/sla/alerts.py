@@ -19,9 +19,9 @@ from app.extensions import db
 from app.jobs.models import Job
 from app.network.models import Brand
 from app.notify.service import queue_sms
+from app.retry import backoff
 from app.sla.metrics import Filters, job_states
 from app.sla.models import SlaAlert
-from app.tasks import backoff
 
 LOOKBACK = timedelta(days=90)
 # Retries over about a day: 1 minute doubling to an hourly cap (1+2+…+32 min, then 23 h).

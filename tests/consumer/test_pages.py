@@ -11,8 +11,8 @@ from app.auth.service import Actor
 from app.db import transaction
 from app.extensions import db, limiter
 from app.jobs import service as jobs
-from app.jobs.models import Job
-from app.notify.models import Feedback, OutboundMessage
+from app.jobs.models import Feedback, Job
+from app.notify.models import OutboundMessage
 from tests.factories import Metro
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # Tue 12:00 Shanghai

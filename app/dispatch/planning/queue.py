@@ -28,8 +28,8 @@ from app.dispatch.planning.write import SolveInfo, write_plan
 from app.dispatch.solver import solve
 from app.extensions import db
 from app.network.service import get_dealer
+from app.retry import backoff
 from app.scheduling.windows import local_today
-from app.tasks import backoff
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,14 @@ from typing import Any, NoReturn
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.auth.enums import Role
 from app.auth.models import DeviceToken, InstallerCode, InstallerInvite
-from app.auth.service import Actor, Principal, hash_key, touch
+from app.auth.service import DEVICE_PREFIX, Actor, Principal, hash_key
 from app.db import transaction, utcnow
 from app.errors import AppError, Gone, NotFound, TooManyRequests, Unauthorized
 from app.extensions import db
 from app.network.models import Dealer, Installer
 from app.notify.service import queue_sms
 
-DEVICE_PREFIX = "fwd_"
 INVITE_FRAGMENT = "invite="
 
 
@@ -234,33 +232,6 @@ def redeem_invite(raw_token: str, *, device_name: str) -> SignIn:
         signed_in = issue_token(installer, device_name, via="invite")
         invite.device_token_id = signed_in.device.id
     return signed_in
-
-
-def authenticate_device_token(raw_token: str) -> Principal:
-    """Return the installer principal of a device token, or raise Unauthorized."""
-    device = db.session.scalar(
-        select(DeviceToken).where(DeviceToken.token_hash == hash_key(raw_token))
-    )
-    installer = db.session.get(Installer, device.installer_id) if device else None
-    if device is None or installer is None or not installer.active:
-        _refuse("The device token is unknown. Sign in again.", "invalid_credentials")
-    if device.revoked_at is not None:
-        _refuse("This phone was signed out. Sign in again.", "token_revoked")
-    if utcnow() >= device.expires_at:
-        _refuse("The sign-in on this phone has expired. Sign in again.", "token_expired")
-    touch(device)
-    return Principal(
-        role=Role.INSTALLER,
-        credential_id=device.id,
-        dealer_id=installer.dealer_id,
-        installer_id=installer.id,
-    )
-
-
-def _refuse(message: str, code: str) -> NoReturn:
-    raise Unauthorized(
-        message, code=code, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-    )
 
 
 def list_devices(installer: Installer) -> list[DeviceToken]:
