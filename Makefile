@@ -39,7 +39,13 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
+# Both cores by default; PYTEST_ARGS="-x tests/jobs" runs a part.
+PYTEST_ARGS ?= -n auto
+CHROMIUM := /usr/bin/chromium
+
 pytest: $(VENV)/.installed-dev
+	@test -x $(CHROMIUM) || { echo "make test: $(CHROMIUM) is missing (browser tests). Install it with:" >&2; \
+	  echo "  sudo apt-get install -y chromium chromium-driver fonts-wqy-zenhei faketime" >&2; exit 1; }
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest

@@ -107,7 +107,8 @@ def _printed_keys(output):
 
 
 @pytest.mark.slow
-def test_seed_if_empty_and_reset_give_the_same_metro(app, as_key):
+def test_seed_if_empty_and_reset_give_the_same_metro(app, as_key, clock):
+    # Seed and reset at the same moment of loading: the same metro (README "The demo metro").
     runner = app.test_cli_runner()
     seeded = runner.invoke(args=["demo", "seed"])
     assert seeded.exit_code == 0, seeded.output
