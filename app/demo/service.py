@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from shapely.geometry import Polygon
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.auth.enums import Role
 from app.auth.service import create_api_key
-from app.db import Base
+from app.db import Base, utcnow
 from app.demo.field import seed_field
 from app.demo.jobs import seed_jobs
 from app.extensions import db
@@ -171,7 +171,7 @@ def seed(
 ) -> dict[str, str]:
     """Create the demo metro and return the demo API keys."""
     rng = random.Random(seed)
-    now = now or datetime.now(UTC)
+    now = now or utcnow()  # the app clock (tests freeze it), so a moment gives one metro
     brands = [
         network.create_brand(name=b.name, code=b.code, assignment_mode=b.assignment_mode)
         for b in BRANDS
