@@ -104,17 +104,42 @@ def test_behind_a_configured_proxy_the_public_url_is_checked(database_url, tw):
         db.engine.dispose()
 
 
-@pytest.mark.parametrize(
-    "word",
-    ["STOP", "stop", "  Stop  ", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "退订", "ＴＤ"],
-)
+# Twilio's Advanced Opt-Out list, one by one, then their Chinese forms and the ways people type.
+STOP_REPLIES = [
+    *("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"),
+    *("stop", "  Stop  ", "unsubscribe", "Cancel", "quit", "revoke", "OptOut", " optout\n"),
+    *("TD", "td", "T", "退订", "退定", "取消订阅", "取消", "退出", "停止", "结束", "拒收"),
+    *("ＴＤ", "退订。", "STOP.", "Stop!", "ＯＰＴＯＵＴ"),
+]
+START_REPLIES = ["START", "start", "UNSTOP", "Yes", "订阅", "重新订阅", "开始", " ｓｔａｒｔ "]
+
+
+@pytest.mark.parametrize("word", STOP_REPLIES)
 def test_stop_words_opt_out(app, client, tw, word):
     assert inbound(client, word).status_code == 200
     with app.app_context():
         assert db.session.get(SmsOptOut, PHONE) is not None
+        assert db.session.scalars(select(InboundMessage.action)).all() == ["opted_out"]
     [confirmation] = outbox(app)
     assert (confirmation.template, confirmation.status) == ("opted_out", "sent")  # sent at once
     assert len(tw.calls) == 1
+
+
+@pytest.mark.parametrize("word", START_REPLIES)
+def test_start_words_opt_back_in(app, client, tw, word):
+    inbound(client, "STOP")
+    assert inbound(client, word).status_code == 200
+    with app.app_context():
+        assert db.session.get(SmsOptOut, PHONE) is None
+    assert [m.template for m in outbox(app)] == ["opted_out", "opted_in"]
+
+
+@pytest.mark.parametrize("word", ["STOP ME", "stopp", "TDD", "退订了吗", "OPT OUT?x"])
+def test_other_words_do_not_opt_out(app, client, tw, word):
+    inbound(client, word)
+    with app.app_context():
+        assert db.session.get(SmsOptOut, PHONE) is None
+    assert [m.template for m in outbox(app)] == ["reply_not_understood"]
 
 
 def test_opt_out_then_nothing_but_the_confirmation_then_opt_in(app, client, tw):
