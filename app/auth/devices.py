@@ -23,6 +23,8 @@ from app.notify.service import queue_sms
 
 DEVICE_PREFIX = "fwd_"
 INVITE_FRAGMENT = "invite="
+# How a code or an invite token reads in the outbox (only the phone gets the real one).
+MASK = "******"
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def request_code(phone: str, *, locale: str) -> None:
                 template="installer_code",
                 locale=locale,
                 context={"code": code},
+                masked={"code": MASK},
                 zone=installer.timezone,
             )
 
@@ -219,6 +222,7 @@ def create_invite(
             template="installer_invite",
             locale=locale,
             context={"dealer": dealer.name if dealer else "", "link": link},
+            masked={"link": invite_link(MASK)},
             zone=installer.timezone,
             urgent=True,  # staff, not a consumer: quiet hours do not apply
         )

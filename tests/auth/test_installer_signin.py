@@ -305,7 +305,8 @@ def test_invite_link_signs_in_once(metro, app, client, as_key):
     assert sent.json["sent_to"] == installer.phone
     [message] = sms(app, "installer_invite", installer.phone)
     assert metro.dealer.name in message.body
-    token = re.search(r"/field/#invite=([A-Za-z0-9_-]+)", message.body).group(1)
+    link = factories.texted_invite_link(app, installer.phone)
+    token = re.search(r"/field/#invite=([A-Za-z0-9_-]+)", link).group(1)
     first = client.post("/api/field/auth/invite", json={"token": token, "device_name": "iPhone"})
     assert first.status_code == 200, first.json
     assert first.json["installer"]["id"] == installer.id
@@ -322,7 +323,8 @@ def test_invites_expire(metro, app, client, as_key, clock):
     as_key(metro.dealer_key).post(f"/api/v1/installers/{installer.id}/invite", json={})
     [message] = sms(app, "installer_invite", installer.phone)
     assert "邀请您使用" in message.body  # zh-CN by default
-    token = re.search(r"#invite=([A-Za-z0-9_-]+)", message.body).group(1)
+    link = factories.texted_invite_link(app, installer.phone)
+    token = re.search(r"#invite=([A-Za-z0-9_-]+)", link).group(1)
     clock.set(NOW + timedelta(hours=72))
     expired = client.post("/api/field/auth/invite", json={"token": token})
     assert (expired.status_code, expired.json["error"]["code"]) == (410, "invite_expired")
