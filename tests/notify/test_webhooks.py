@@ -322,5 +322,34 @@ def test_status_callback_stores_error_codes(app, client, tw):
     stored = outbox(app)[0]
     assert (stored.status, stored.error_code) == ("undelivered", "30003")
     status(client, reply.id, reply.provider_id, "failed", error="21610")
+    stored = outbox(app)[0]
+    assert (stored.status, stored.error_code) == ("undelivered", "30003")  # already final
     with app.app_context():
-        assert db.session.get(SmsOptOut, PHONE) is not None
+        assert db.session.get(SmsOptOut, PHONE) is not None  # the number's opt-out still counts
+
+
+@pytest.mark.parametrize(
+    ("first", "late"),
+    [
+        (("delivered", None), ("failed", "30008")),
+        (("delivered", None), ("undelivered", "30003")),
+        (("undelivered", "30003"), ("undelivered", "30005")),
+        (("failed", "30008"), ("delivered", None)),
+        (("delivered", None), ("sent", "30001")),
+    ],
+)
+def test_a_report_that_cannot_move_the_status_changes_nothing(app, client, tw, first, late):
+    inbound(client, "HELP")
+    [reply] = outbox(app)
+    status(client, reply.id, reply.provider_id, first[0], error=first[1])
+    before = outbox(app)[0]
+    assert (before.status, before.error_code) == first
+    response = status(client, reply.id, reply.provider_id, late[0], error=late[1])
+    assert response.status_code == 200
+    after = outbox(app)[0]
+    assert (after.status, after.error_code, after.delivered_at, after.updated_at) == (
+        before.status,
+        before.error_code,
+        before.delivered_at,
+        before.updated_at,
+    )
