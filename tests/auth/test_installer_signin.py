@@ -129,6 +129,41 @@ def test_installers_and_other_numbers_get_the_same_answers(
     assert sms(app, "installer_code", "+8613700000009") == []
 
 
+def test_parallel_requests_for_any_number_get_one_code(metro, app, live_server):
+    """Eight requests at the same moment: one 202, seven 429, installer or not."""
+    import threading
+
+    import requests
+
+    def burst(phone):
+        start = threading.Barrier(8)
+        answers = []
+
+        def send():
+            with requests.Session() as session:
+                start.wait()
+                response = session.post(
+                    f"{live_server}/api/field/auth/code", json={"phone": phone}, timeout=30
+                )
+                answers.append(response.status_code)
+
+        threads = [threading.Thread(target=send) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sorted(answers)
+
+    for phone in (metro.installers[0].phone, "+8613700000008"):
+        assert burst(phone) == [202] + [429] * 7, phone
+    with app.app_context():
+        from app.auth.models import InstallerCode
+
+        phones = db.session.scalars(select(InstallerCode.phone)).all()
+    assert sorted(phones) == sorted([metro.installers[0].phone, "+8613700000008"])
+    assert len(sms(app, "installer_code")) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
