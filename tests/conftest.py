@@ -23,6 +23,7 @@ from app import create_app
 from app.db import Base, transaction
 from app.extensions import db
 from config import TestConfig
+from tests import factories
 
 
 def _postgres_database(url: str) -> Iterator[str]:
@@ -77,6 +78,8 @@ def _empty_database(app: Flask) -> Iterator[None]:
         for table in reversed(Base.metadata.sorted_tables):
             db.session.execute(table.delete())
     auth_service._last_used_written.clear()
+    factories.TEXTS.install()
+    factories.TEXTS.sent.clear()
     areas.forget()
     with app.app_context():
         limiter.reset()  # rate limits are per test

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import math
+import re
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -387,26 +389,80 @@ def attachment(app: Flask, job_: Job, installer_: Installer) -> Any:
     return row
 
 
-def texted_code(app: Flask, phone: str) -> str:
-    """The sign-in code most recently texted to a phone (read from the SMS outbox)."""
-    import re
+class _Texts(logging.Handler):
+    """Every SMS the log backend sent in this process: what the phones received."""
 
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.sent: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "SMS to %s: %s" and isinstance(record.args, tuple):
+            to, body = record.args
+            self.sent.append((str(to), str(body)))
+
+    def install(self) -> None:
+        logger = logging.getLogger("app.notify.backends")
+        logger.setLevel(logging.INFO)
+        if self not in logger.handlers:
+            logger.addHandler(self)
+
+
+TEXTS = _Texts()
+
+
+def texted(app: Flask, phone: str, template: str) -> str:
+    """The latest `template` SMS to a phone as the phone got it (what is due to it is sent
+    first, through the configured backend); the outbox keeps codes and links masked."""
     from sqlalchemy import select
 
     from app.extensions import db
+    from app.notify import sender
     from app.notify.models import OutboundMessage
 
     with app.app_context():
-        body = db.session.scalar(
+        due = db.session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.to == phone,
+                OutboundMessage.template == template,
+                OutboundMessage.status == "pending",
+            )
+        ).all()
+        db.session.commit()
+        for message_id in due:
+            sender.send_one(message_id)
+        sent = db.session.scalars(
             select(OutboundMessage.body)
-            .where(OutboundMessage.to == phone, OutboundMessage.template == "installer_code")
+            .where(
+                OutboundMessage.to == phone,
+                OutboundMessage.template == template,
+                OutboundMessage.sent_at.is_not(None),
+            )
             .order_by(OutboundMessage.id.desc())
-            .limit(1)
-        )
-    assert body, f"no code was texted to {phone}"
-    found = re.search(r"\b(\d{6})\b", body)
-    assert found, body
+        ).first()
+    assert sent is not None, f"no {template} was texted to {phone}"
+    # The masked outbox text, with the secret a wildcard, finds the phone's copy.
+    pattern = re.compile(re.escape(sent).replace(re.escape("******"), r"(\S+?)") + "$")
+    for to, body in reversed(TEXTS.sent):
+        if to == phone and pattern.match(body):
+            return body
+    raise AssertionError(f"the {template} to {phone} was not in the SMS log")
+
+
+def texted_code(app: Flask, phone: str) -> str:
+    """The sign-in code most recently texted to a phone."""
+    found = re.search(r"\b(\d{6})\b", texted(app, phone, "installer_code"))
+    assert found
     return found.group(1)
+
+
+def texted_invite_link(app: Flask, phone: str) -> str:
+    """The invite link most recently texted to a phone."""
+    found = re.search(
+        r"https?://\S+/field/#invite=[A-Za-z0-9_-]+", texted(app, phone, "installer_invite")
+    )
+    assert found
+    return found.group(0)
 
 
 def user(app: Flask, role: str, *, password: str = "correct horse battery", **owner: Any) -> Any:

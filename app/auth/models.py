@@ -32,15 +32,20 @@ class ApiKey(Base):
 
 
 class InstallerCode(Base):
-    """A one-time sign-in code sent by SMS to an installer's phone (stored as an HMAC)."""
+    """A one-time sign-in code sent by SMS to an installer's phone (stored as an HMAC).
+
+    Every number that asks gets a row, installer or not: for any other number the code is
+    never sent and its hash matches nothing, so limits and wrong guesses answer alike."""
 
     __tablename__ = "installer_codes"
-    __table_args__ = (
-        Index("ix_installer_codes_installer_id_created_at", "installer_id", "created_at"),
-    )
+    __table_args__ = (Index("ix_installer_codes_phone_created_at", "phone", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    installer_id: Mapped[int] = mapped_column(ForeignKey("installers.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(20))
+    # None: the number was no active installer's when it asked.
+    installer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("installers.id", ondelete="CASCADE")
+    )
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

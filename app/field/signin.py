@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from app.auth.models import DeviceToken, InstallerCode, InstallerInvite
 from app.auth.service import DEVICE_PREFIX, Actor, Principal, hash_key
@@ -21,6 +21,8 @@ from app.network.models import Dealer, Installer
 from app.notify.service import queue_sms
 
 INVITE_FRAGMENT = "invite="
+# How a code or an invite token reads in the outbox (only the phone gets the real one).
+MASK = "******"
 
 
 @dataclass(frozen=True)
@@ -48,20 +50,28 @@ def installer_by_phone(phone: str, *, lock: bool = False) -> Installer | None:
     return db.session.scalar(stmt.with_for_update() if lock else stmt)
 
 
+def _lock_number(phone: str) -> None:
+    """Serialise sign-in work on one number, whether or not it is an installer's."""
+    # SQLite: a writing transaction already holds the database's write lock (BEGIN IMMEDIATE).
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:phone, 0))"), {"phone": phone}
+        )
+
+
 def request_code(phone: str, *, locale: str) -> None:
     """Text a 6-digit sign-in code to an active installer's phone; unknown numbers get nothing."""
-    # The caller learns nothing about who is an installer. Per number: one code per cooldown,
-    # FIELD_CODES_PER_HOUR an hour.
+    # The caller learns nothing about who is an installer: every number is limited alike (one
+    # code per cooldown, FIELD_CODES_PER_HOUR an hour) and gets a code row; only an active
+    # installer's code is real and texted.
     now = utcnow()
     with transaction():
-        installer = installer_by_phone(phone, lock=True)
-        if installer is None or not installer.active:
-            return
+        _lock_number(phone)
         recent = list(
             db.session.scalars(
                 select(InstallerCode.created_at)
                 .where(
-                    InstallerCode.installer_id == installer.id,
+                    InstallerCode.phone == phone,
                     InstallerCode.created_at > now - timedelta(hours=1),
                 )
                 .order_by(InstallerCode.created_at)
@@ -72,22 +82,29 @@ def request_code(phone: str, *, locale: str) -> None:
             _too_soon(recent[-1] + cooldown - now)
         if len(recent) >= _config("FIELD_CODES_PER_HOUR"):
             _too_soon(recent[0] + timedelta(hours=1) - now)
+        installer = installer_by_phone(phone)
+        if installer is not None and not installer.active:
+            installer = None
         code = f"{secrets.randbelow(10**6):06d}"
         db.session.add(
             InstallerCode(
-                installer_id=installer.id,
-                code_hash=_code_hash(installer.id, code),
+                phone=phone,
+                installer_id=installer.id if installer else None,
+                # For anyone else a hash of nothing: no code can ever match it.
+                code_hash=_code_hash(installer.id, code) if installer else secrets.token_hex(32),
                 created_at=now,
                 expires_at=now + timedelta(minutes=_config("FIELD_CODE_MINUTES")),
             )
         )
-        queue_sms(
-            to=installer.phone,
-            template="installer_code",
-            locale=locale,
-            context={"code": code},
-            zone=installer.timezone,
-        )
+        if installer is not None:
+            queue_sms(
+                to=installer.phone,
+                template="installer_code",
+                locale=locale,
+                context={"code": code},
+                masked={"code": MASK},
+                zone=installer.timezone,
+            )
 
 
 def _too_soon(wait: timedelta) -> NoReturn:
@@ -107,18 +124,18 @@ def verify_code(phone: str, code: str, *, device_name: str) -> SignIn:
     signed_in: SignIn | None = None
     # The guess is counted (committed) even when the answer is an error.
     with transaction():
+        _lock_number(phone)
         installer = installer_by_phone(phone, lock=True)
-        row = None
-        if installer is not None:
-            row = db.session.scalar(
-                select(InstallerCode)
-                .where(InstallerCode.installer_id == installer.id)
-                .order_by(InstallerCode.created_at.desc(), InstallerCode.id.desc())
-                .limit(1)
-                .with_for_update()
-            )
+        row = db.session.scalar(
+            select(InstallerCode)
+            .where(InstallerCode.phone == phone)
+            .order_by(InstallerCode.created_at.desc(), InstallerCode.id.desc())
+            .limit(1)
+            .with_for_update()
+        )
         limit = _config("FIELD_CODE_ATTEMPTS")
-        if installer is None or not installer.active or row is None or row.used_at is not None:
+        # Known or not, a number that asked for a code is answered alike (expiry, attempts).
+        if row is None or row.used_at is not None:
             failure = _bad_code("The code is not valid. Ask for a new one.", "invalid_code")
         elif now >= row.expires_at:
             failure = _bad_code("The code has expired. Ask for a new one.", "code_expired")
@@ -126,7 +143,12 @@ def verify_code(phone: str, code: str, *, device_name: str) -> SignIn:
             failure = _bad_code(
                 f"The code was tried {limit} times. Ask for a new one.", "too_many_attempts"
             )
-        elif not hmac.compare_digest(row.code_hash, _code_hash(installer.id, code)):
+        elif (
+            installer is None
+            or not installer.active
+            or row.installer_id != installer.id
+            or not hmac.compare_digest(row.code_hash, _code_hash(installer.id, code))
+        ):
             row.attempts += 1
             left = limit - row.attempts
             failure = _bad_code(
@@ -198,6 +220,7 @@ def create_invite(
             template="installer_invite",
             locale=locale,
             context={"dealer": dealer.name if dealer else "", "link": link},
+            masked={"link": invite_link(MASK)},
             zone=installer.timezone,
             urgent=True,  # staff, not a consumer: quiet hours do not apply
         )

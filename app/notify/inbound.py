@@ -21,8 +21,15 @@ from app.notify.models import InboundMessage, OutboundMessage
 from app.notify.reactions import job_context
 from app.notify.service import opt_in, opt_out, queue_sms, waits_for_booking, zone_of
 
-STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "TD", "退订"})
-START_WORDS = frozenset({"START", "UNSTOP", "订阅"})
+# Twilio's Advanced Opt-Out keywords (carriers hold the sender to them), and the forms Chinese
+# consumers use: 回复TD/T退订 is the usual footer, 退定 a common slip, the rest translations.
+STOP_WORDS = frozenset(
+    {
+        *("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"),
+        *("TD", "T", "退订", "退定", "取消订阅", "取消", "退出", "停止", "结束", "拒收"),
+    }
+)
+START_WORDS = frozenset({"START", "UNSTOP", "YES", "订阅", "重新订阅", "开始"})
 HELP_WORDS = frozenset({"HELP", "INFO", "帮助"})
 LINK_WORDS = frozenset({"LINK", "链接"})
 HELP_AGAIN_AFTER = timedelta(hours=1)
@@ -32,6 +39,23 @@ HELP_AGAIN_AFTER = timedelta(hours=1)
 class Reply:
     inbound: InboundMessage
     queued: list[OutboundMessage]
+
+
+def keyword(body: str) -> str:
+    """The reply as a keyword: full-width folded, upper case, without surrounding spaces or
+    punctuation ("Stop.", "退订。", " ２ ")."""
+    # NFKC folds full-width input from Chinese keyboards ("１", "ＴＤ") into plain characters.
+    word = unicodedata.normalize("NFKC", body).strip().upper()
+    start, end = 0, len(word)
+    while start < end and _ignorable(word[start]):
+        start += 1
+    while end > start and _ignorable(word[end - 1]):
+        end -= 1
+    return word[start:end]
+
+
+def _ignorable(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith("P")
 
 
 def _latest_job(phone: str) -> Job | None:
@@ -59,8 +83,7 @@ def handle(provider_id: str, phone: str, body: str) -> Reply:
     db.session.add(inbound)
     job = _latest_job(phone)
     inbound.job_id = job.id if job else None
-    # NFKC folds full-width input from Chinese keyboards ("１", "ＴＤ") into plain characters.
-    word = unicodedata.normalize("NFKC", body).strip().upper()
+    word = keyword(body)
     offer = _offer(phone, int(word)) if word in {"1", "2", "3"} else None
     queued: list[OutboundMessage] = []
 

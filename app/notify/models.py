@@ -25,7 +25,11 @@ class OutboundMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(20))
+    # What the outbox shows and keeps: a secret in the text (a sign-in code or link) masked.
     body: Mapped[str] = mapped_column(Text)
+    # The text to send when it holds such a secret; cleared once the message is sent or will
+    # never be, so whoever reads the outbox cannot sign in with it.
+    secret_body: Mapped[str | None] = mapped_column(Text)
     template: Mapped[str] = mapped_column(String(40))
     locale: Mapped[str] = mapped_column(String(8))
     encoding: Mapped[str] = mapped_column(String(8))

@@ -74,7 +74,9 @@ def send_one(message_id: int) -> str:
         return _delay(message_id, release)
     try:
         sent = backend().send(
-            to=message.to, body=message.body, status_callback=status_callback_url(message.id)
+            to=message.to,
+            body=message.secret_body or message.body,
+            status_callback=status_callback_url(message.id),
         )
     except SendError as error:
         return _record_failure(message_id, error)
@@ -83,6 +85,7 @@ def send_one(message_id: int) -> str:
         assert message is not None
         message.provider_id = sent.provider_id or None
         message.sent_at = utcnow()
+        message.secret_body = None  # gone to the phone; the outbox keeps the masked text
         advance(
             message, MessageStatus.DELIVERED if sent.status == "delivered" else MessageStatus.SENT
         )
@@ -110,7 +113,12 @@ def outdated(message: OutboundMessage, now: datetime) -> str | None:
 
 def _drop(message_id: int, reason: str) -> str:
     """Undo a claim and never send the message, saying why (like an opted-out number's)."""
-    _unclaim(message_id, status=MessageStatus.SUPPRESSED, error_message=f"not sent: {reason}"[:300])
+    _unclaim(
+        message_id,
+        status=MessageStatus.SUPPRESSED,
+        error_message=f"not sent: {reason}"[:300],
+        secret_body=None,
+    )
     return "skipped"
 
 
@@ -144,6 +152,7 @@ def _record_failure(message_id: int, error: SendError) -> str:
             message.next_attempt_at = retry_at
             return "retry"
         message.status = MessageStatus.FAILED
+        message.secret_body = None
         return "failed"
 
 
@@ -208,6 +217,7 @@ def expire_stuck() -> int:
                 status=MessageStatus.FAILED,
                 error_code="unknown",
                 error_message="send interrupted; not retried to avoid a double send",
+                secret_body=None,
             )
             .execution_options(synchronize_session=False)
         )

@@ -94,20 +94,25 @@ def queue_sms(
     urgent: bool | None = None,
     dedupe_key: str | None = None,
     payload: dict[str, Any] | None = None,
+    masked: dict[str, str] | None = None,
 ) -> OutboundMessage:
     """Write a message to the outbox in the current transaction; the sender task sends it.
 
     A number that opted out gets nothing but the opt-out confirmation: the row is kept as
-    `suppressed` so the record shows what was not sent and why.
+    `suppressed` so the record shows what was not sent and why. `masked` replaces secret
+    context values (a sign-in code or link) in the body the outbox keeps and lists; the real
+    text is kept apart only until the message is sent.
     """
     now = utcnow()
-    body = render(template_text(template, locale, brand_id), context)
+    text = template_text(template, locale, brand_id)
+    body = render(text, context)
     parts = count_segments(body)
     urgent = template in URGENT if urgent is None else urgent
     suppressed = template not in ALLOWED_AFTER_OPT_OUT and is_opted_out(to)
     message = OutboundMessage(
         to=to,
-        body=body,
+        body=render(text, {**context, **masked}) if masked else body,
+        secret_body=body if masked and not suppressed else None,
         template=template,
         locale=locale,
         encoding=parts.encoding,
@@ -169,6 +174,7 @@ def opt_out(phone: str, keyword: str) -> bool:
     ):
         message.status = MessageStatus.SUPPRESSED
         message.error_message = "recipient opted out"
+        message.secret_body = None
     db.session.flush()
     return True
 

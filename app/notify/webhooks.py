@@ -72,16 +72,22 @@ def status() -> Response:
                 "status callback ignored: sid=%s status=%s", sid, request.form.get("MessageStatus")
             )
             return _twiml()
+        # The carrier saying the number unsubscribed is about the number, not this message:
+        # honoured whenever it comes, so nothing more is sent there.
+        if (
+            error_code == sender.OPTED_OUT_AT_CARRIER
+            and db.session.get(SmsOptOut, message.to) is None
+        ):
+            db.session.add(SmsOptOut(phone=message.to, keyword="carrier"))
+        # A report that cannot move the message on (late, repeated, or a second final state)
+        # changes nothing about it: a delivered message never gains a late failure's code.
+        if not advance(message, new):
+            log.info("status callback too late: message=%s is %s", message.id, message.status)
+            return _twiml()
         if sid and not message.provider_id:
             message.provider_id = sid
-        advance(message, new)
         if error_code:
             message.error_code = error_code
-            if (
-                error_code == sender.OPTED_OUT_AT_CARRIER
-                and db.session.get(SmsOptOut, message.to) is None
-            ):
-                db.session.add(SmsOptOut(phone=message.to, keyword="carrier"))
     return _twiml()
 
 

@@ -69,6 +69,101 @@ def test_unknown_numbers_get_the_same_answer_and_no_sms(metro, app, client):
     assert (refused.status_code, refused.json["error"]["code"]) == (401, "invalid_code")
 
 
+def _answers(app, client, clock, phone):
+    """Everything a caller sees for one number: asking twice, after the cooldown, up to the
+    hourly cap, and five wrong guesses, then the expired code."""
+    seen = []
+
+    def note(response):
+        seen.append((response.status_code, response.json, response.headers.get("Retry-After")))
+
+    def guess():
+        # A guess that is wrong for an installer too (the code is read from its SMS).
+        texted = sms(app, "installer_code", phone)
+        right = last_code(app, phone) if texted else "000000"
+        return f"{(int(right) + 1) % 1_000_000:06d}"
+
+    clock.set(NOW)
+    note(ask(client, phone))
+    note(ask(client, phone))
+    clock.set(NOW + timedelta(seconds=59))
+    note(ask(client, phone))
+    for _ in range(6):
+        note(verify(client, phone, guess()))
+    for minute in (1, 2, 3, 4, 5):
+        clock.set(NOW + timedelta(minutes=minute, seconds=1))
+        note(ask(client, phone))
+    note(verify(client, phone, guess()))
+    clock.set(NOW + timedelta(minutes=20))
+    note(verify(client, phone, guess()))
+    return seen
+
+
+def test_installers_and_other_numbers_get_the_same_answers(
+    metro, app, client, clock, as_key, monkeypatch
+):
+    # The per-address limits are not what is compared here.
+    monkeypatch.setitem(app.config, "FIELD_CODE_RATE_LIMIT", "1000 per minute")
+    monkeypatch.setitem(app.config, "FIELD_SIGNIN_RATE_LIMIT", "1000 per minute")
+    installer, inactive = metro.installers
+    patched = as_key(metro.dealer_key).patch(
+        f"/api/v1/installers/{inactive.id}", json={"active": False}
+    )
+    assert patched.status_code == 200, patched.json
+    known = _answers(app, client, clock, installer.phone)
+    assert [status for status, _, _ in known] == [
+        *(202, 429, 429),
+        *[401] * 6,
+        *[202] * 4,
+        *(429, 401, 401),
+    ]
+    assert known[1][1]["error"]["code"] == "code_rate_limited"
+    assert [body["error"]["code"] for _, body, _ in known[3:9]] == [
+        *["invalid_code"] * 5,
+        "too_many_attempts",
+    ]
+    assert len(sms(app, "installer_code", installer.phone)) == 5
+    assert _answers(app, client, clock, "+8613700000009") == known
+    assert _answers(app, client, clock, inactive.phone) == known
+    assert sms(app, "installer_code", inactive.phone) == []
+    assert sms(app, "installer_code", "+8613700000009") == []
+
+
+def test_parallel_requests_for_any_number_get_one_code(metro, app, live_server):
+    """Eight requests at the same moment: one 202, seven 429, installer or not."""
+    import threading
+
+    import requests
+
+    def burst(phone):
+        start = threading.Barrier(8)
+        answers = []
+
+        def send():
+            with requests.Session() as session:
+                start.wait()
+                response = session.post(
+                    f"{live_server}/api/field/auth/code", json={"phone": phone}, timeout=30
+                )
+                answers.append(response.status_code)
+
+        threads = [threading.Thread(target=send) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sorted(answers)
+
+    for phone in (metro.installers[0].phone, "+8613700000008"):
+        assert burst(phone) == [202] + [429] * 7, phone
+    with app.app_context():
+        from app.auth.models import InstallerCode
+
+        phones = db.session.scalars(select(InstallerCode.phone)).all()
+    assert sorted(phones) == sorted([metro.installers[0].phone, "+8613700000008"])
+    assert len(sms(app, "installer_code")) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -245,7 +340,8 @@ def test_invite_link_signs_in_once(metro, app, client, as_key):
     assert sent.json["sent_to"] == installer.phone
     [message] = sms(app, "installer_invite", installer.phone)
     assert metro.dealer.name in message.body
-    token = re.search(r"/field/#invite=([A-Za-z0-9_-]+)", message.body).group(1)
+    link = factories.texted_invite_link(app, installer.phone)
+    token = re.search(r"/field/#invite=([A-Za-z0-9_-]+)", link).group(1)
     first = client.post("/api/field/auth/invite", json={"token": token, "device_name": "iPhone"})
     assert first.status_code == 200, first.json
     assert first.json["installer"]["id"] == installer.id
@@ -262,7 +358,8 @@ def test_invites_expire(metro, app, client, as_key, clock):
     as_key(metro.dealer_key).post(f"/api/v1/installers/{installer.id}/invite", json={})
     [message] = sms(app, "installer_invite", installer.phone)
     assert "邀请您使用" in message.body  # zh-CN by default
-    token = re.search(r"#invite=([A-Za-z0-9_-]+)", message.body).group(1)
+    link = factories.texted_invite_link(app, installer.phone)
+    token = re.search(r"#invite=([A-Za-z0-9_-]+)", link).group(1)
     clock.set(NOW + timedelta(hours=72))
     expired = client.post("/api/field/auth/invite", json={"token": token})
     assert (expired.status_code, expired.json["error"]["code"]) == (410, "invite_expired")

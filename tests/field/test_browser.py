@@ -6,7 +6,6 @@ test can still show a broken page).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -247,11 +246,7 @@ def test_invite_link_stale_action_far_arrival_and_failed_visit(
         f"/api/v1/installers/{installer.id}/invite", json={"locale": "en"}
     )
     assert sent.status_code == 201
-    with app.app_context():
-        body = db.session.scalar(
-            select(OutboundMessage.body).where(OutboundMessage.template == "installer_invite")
-        )
-    link = re.search(r"https?://\S+/field/#invite=[A-Za-z0-9_-]+", body).group(0)
+    link = factories.texted_invite_link(app, installer.phone)
     context = clock.follow(phone(browser, "en-US", FAR_AWAY))  # client_time = server's time
     page = context.new_page()
     errors = watch(page)

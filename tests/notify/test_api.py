@@ -1,9 +1,16 @@
 """Brand templates, previews with segment counts, the outbox listing."""
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
+from app.extensions import db
+from app.notify import sender
+from app.notify.models import OutboundMessage
 from tests import factories
 from tests.factories import Metro
+from tests.notify.conftest import twilio_error
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
 
@@ -114,3 +121,63 @@ def test_templates_with_formats_or_conversions_are_refused(app, client, clock, a
     # Bookings keep working for this brand: nothing unrenderable was stored.
     job = metro.job(client)
     assert job["status"] == "assigned"
+
+
+def test_the_outbox_never_shows_a_code_or_invite_link_that_signs_in(
+    app, client, clock, as_key, admin, twilio
+):
+    """Only the phone gets the real code and link: the outbox lists them masked, before and
+    after sending, and keeps the real text only until it is sent (a retry still has it)."""
+    clock.set(NOW)
+    metro = Metro(app)
+    installer = metro.installers[0]
+    invited = as_key(metro.dealer_key).post(
+        f"/api/v1/installers/{installer.id}/invite", json={"locale": "en"}
+    )
+    assert invited.status_code == 201, invited.json
+    assert (
+        client.post(
+            "/api/field/auth/code", json={"phone": installer.phone, "locale": "en"}
+        ).status_code
+        == 202
+    )
+
+    def listed() -> dict[str, str]:
+        items = admin.get("/api/v1/sms/messages", query_string={"to": installer.phone}).json
+        return {m["template"]: m["body"] for m in items["items"]}
+
+    pending = listed()
+    assert set(pending) == {"installer_invite", "installer_code"}
+    assert "/field/#invite=******" in pending["installer_invite"]
+    assert "******" in pending["installer_code"]
+    assert not re.search(r"\d{6}", pending["installer_code"])
+
+    twilio.script = [twilio_error(500, 20500, "try again")]  # the first send fails, transiently
+    with app.app_context():
+        assert sender.send_due() == {"retry": 1, "sent": 1}
+    clock.set(NOW + timedelta(minutes=2))  # past the retry's backoff, inside the code's life
+    with app.app_context():
+        assert sender.send_due() == {"sent": 1}
+    texts = [call["data"]["Body"] for call in twilio.calls]
+    link = re.search(r"/field/#invite=([A-Za-z0-9_-]{20,})", texts[-1])
+    code = re.search(r"\b(\d{6})\b", next(t for t in texts if "sign-in code" in t))
+    assert link and code, texts
+    token = link.group(1)
+
+    after = listed()
+    assert after == pending  # what the outbox shows did not change by sending
+    with app.app_context():
+        rows = db.session.scalars(select(OutboundMessage)).all()
+        assert {m.status for m in rows} == {"sent"}
+        assert all(m.secret_body is None for m in rows)
+        assert not any(token in m.body or code.group(1) in m.body for m in rows)
+    shown = re.search(r"#invite=(\S+)", after["installer_invite"]).group(1)
+    refused = client.post("/api/field/auth/invite", json={"token": shown})
+    assert refused.status_code in {404, 422}, refused.json
+
+    signed = client.post("/api/field/auth/invite", json={"token": token, "device_name": "A"})
+    assert signed.status_code == 200, signed.json
+    verified = client.post(
+        "/api/field/auth/verify", json={"phone": installer.phone, "code": code.group(1)}
+    )
+    assert verified.status_code == 200, verified.json

@@ -104,17 +104,42 @@ def test_behind_a_configured_proxy_the_public_url_is_checked(database_url, tw):
         db.engine.dispose()
 
 
-@pytest.mark.parametrize(
-    "word",
-    ["STOP", "stop", "  Stop  ", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "退订", "ＴＤ"],
-)
+# Twilio's Advanced Opt-Out list, one by one, then their Chinese forms and the ways people type.
+STOP_REPLIES = [
+    *("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"),
+    *("stop", "  Stop  ", "unsubscribe", "Cancel", "quit", "revoke", "OptOut", " optout\n"),
+    *("TD", "td", "T", "退订", "退定", "取消订阅", "取消", "退出", "停止", "结束", "拒收"),
+    *("ＴＤ", "退订。", "STOP.", "Stop!", "ＯＰＴＯＵＴ"),
+]
+START_REPLIES = ["START", "start", "UNSTOP", "Yes", "订阅", "重新订阅", "开始", " ｓｔａｒｔ "]
+
+
+@pytest.mark.parametrize("word", STOP_REPLIES)
 def test_stop_words_opt_out(app, client, tw, word):
     assert inbound(client, word).status_code == 200
     with app.app_context():
         assert db.session.get(SmsOptOut, PHONE) is not None
+        assert db.session.scalars(select(InboundMessage.action)).all() == ["opted_out"]
     [confirmation] = outbox(app)
     assert (confirmation.template, confirmation.status) == ("opted_out", "sent")  # sent at once
     assert len(tw.calls) == 1
+
+
+@pytest.mark.parametrize("word", START_REPLIES)
+def test_start_words_opt_back_in(app, client, tw, word):
+    inbound(client, "STOP")
+    assert inbound(client, word).status_code == 200
+    with app.app_context():
+        assert db.session.get(SmsOptOut, PHONE) is None
+    assert [m.template for m in outbox(app)] == ["opted_out", "opted_in"]
+
+
+@pytest.mark.parametrize("word", ["STOP ME", "stopp", "TDD", "退订了吗", "OPT OUT?x"])
+def test_other_words_do_not_opt_out(app, client, tw, word):
+    inbound(client, word)
+    with app.app_context():
+        assert db.session.get(SmsOptOut, PHONE) is None
+    assert [m.template for m in outbox(app)] == ["reply_not_understood"]
 
 
 def test_opt_out_then_nothing_but_the_confirmation_then_opt_in(app, client, tw):
@@ -297,5 +322,34 @@ def test_status_callback_stores_error_codes(app, client, tw):
     stored = outbox(app)[0]
     assert (stored.status, stored.error_code) == ("undelivered", "30003")
     status(client, reply.id, reply.provider_id, "failed", error="21610")
+    stored = outbox(app)[0]
+    assert (stored.status, stored.error_code) == ("undelivered", "30003")  # already final
     with app.app_context():
-        assert db.session.get(SmsOptOut, PHONE) is not None
+        assert db.session.get(SmsOptOut, PHONE) is not None  # the number's opt-out still counts
+
+
+@pytest.mark.parametrize(
+    ("first", "late"),
+    [
+        (("delivered", None), ("failed", "30008")),
+        (("delivered", None), ("undelivered", "30003")),
+        (("undelivered", "30003"), ("undelivered", "30005")),
+        (("failed", "30008"), ("delivered", None)),
+        (("delivered", None), ("sent", "30001")),
+    ],
+)
+def test_a_report_that_cannot_move_the_status_changes_nothing(app, client, tw, first, late):
+    inbound(client, "HELP")
+    [reply] = outbox(app)
+    status(client, reply.id, reply.provider_id, first[0], error=first[1])
+    before = outbox(app)[0]
+    assert (before.status, before.error_code) == first
+    response = status(client, reply.id, reply.provider_id, late[0], error=late[1])
+    assert response.status_code == 200
+    after = outbox(app)[0]
+    assert (after.status, after.error_code, after.delivered_at, after.updated_at) == (
+        before.status,
+        before.error_code,
+        before.delivered_at,
+        before.updated_at,
+    )
