@@ -79,6 +79,16 @@ def shot(page: Page, name: str, *, full_page: bool = True) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
+def wait_until(page: Page, expression: str, *, seconds: float = 15) -> None:
+    """Poll a page expression from Python: page.wait_for_function would compile it with eval
+    inside the page, which the app's Content-Security-Policy (rightly) forbids."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after {seconds} s: {expression}")
+
+
 def pending(page: Page, count: int) -> None:
     expect(page.locator(".top .badge")).to_have_attribute("data-pending", str(count), timeout=15000)
 
@@ -146,7 +156,7 @@ def test_offline_completion_syncs_exactly_once(app, client, clock, live_server, 
     assert [int(c.get_attribute("data-job")) for c in cards.all()] == [j["id"] for j in jobs]
     expect(cards.first.locator(".window")).to_have_text("08:00–10:00")
     expect(cards.first.locator(".chip")).to_have_text("已派工")
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== null")
     shot(page, "02-route-today")
 
     job_id = jobs[0]["id"]
@@ -199,8 +209,9 @@ def test_offline_completion_syncs_exactly_once(app, client, clock, live_server, 
     pending(page, 0)
     expect(page.locator("[data-screen=job] h1 .chip")).to_have_text("已完成")
     expect(page.locator("[data-screen=job] .thumb img")).to_have_count(2)
-    page.wait_for_function(
-        "[...document.querySelectorAll('.thumb img')].every(i => i.complete && i.naturalWidth > 0)"
+    wait_until(
+        page,
+        "[...document.querySelectorAll('.thumb img')].every(i => i.complete && i.naturalWidth > 0)",
     )
     shot(page, "07-synced")
     page.click(".back")
