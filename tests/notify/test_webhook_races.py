@@ -94,3 +94,43 @@ def test_copies_of_a_status_callback_all_answer_200_and_act_once(app, client, li
     with app.app_context():
         stored = db.session.get(OutboundMessage, reply.id)
         assert (stored.status, stored.error_code) == ("failed", "21610")
+
+
+def test_carrier_opt_outs_reported_at_once_for_several_messages_answer_200(
+    app, client, live_server, tw, monkeypatch
+):
+    """Failures with 21610 (opted out at the carrier) for several messages to one number,
+    reported together: each copy records the same opt-out row; all answer 200, one row."""
+    from app.notify import webhooks
+    from tests.notify.test_webhooks import inbound
+
+    for _ in range(4):
+        assert inbound(client, "HELP").status_code == 200
+    with app.app_context():
+        replies = list(db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+    assert len(replies) == 4
+    advance = webhooks.advance
+
+    def slow(message, status):  # type: ignore[no-untyped-def]
+        time.sleep(0.2)  # every copy looks for the opt-out before any has committed
+        return advance(message, status)
+
+    monkeypatch.setattr(webhooks, "advance", slow)
+    barrier = threading.Barrier(len(replies))
+    results: list = [None] * len(replies)
+
+    def run(i, reply):
+        params = {"MessageSid": reply.provider_id, "MessageStatus": "failed", "ErrorCode": "21610"}
+        url = f"{live_server}/webhooks/twilio/status?m={reply.id}"
+        headers = signed(url, params)
+        barrier.wait()
+        results[i] = requests.post(url, data=params, headers=headers, timeout=60).status_code
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(replies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=90)
+    assert results == [200] * len(replies)
+    assert _count(app, SmsOptOut, SmsOptOut.phone == PHONE) == 1
+    assert _count(app, OutboundMessage, OutboundMessage.status == "failed") == len(replies)
