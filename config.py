@@ -41,6 +41,22 @@ def public_base_url(environ: Mapping[str, str]) -> str:
     return f"http://{host}:{port}"
 
 
+def rate_limit_storage_problem(workers: int, *, storage_uri: str, enabled: bool) -> str | None:
+    """Why `workers` web processes cannot serve with this rate-limit storage, or None.
+
+    `memory://` counts inside one process: with several workers each would count alone (a
+    limit of 30 per minute lets through 30 per worker), so they need a shared storage.
+    """
+    if not enabled or workers <= 1 or not (storage_uri or "memory://").startswith("memory://"):
+        return None
+    return (
+        f"{workers} web workers with RATELIMIT_STORAGE_URI={storage_uri}: every worker would "
+        "count rate limits alone. Share the counts (e.g. RATELIMIT_STORAGE_URI="
+        "redis://127.0.0.1:6379), run one worker (WEB_WORKERS=1, more WEB_THREADS), or "
+        "switch the limits off (RATELIMIT_ENABLED=false)."
+    )
+
+
 def instance_secret_key(instance_dir: Path) -> str:
     """A random key kept in the instance folder, made on first use (never a published
     default); used when SECRET_KEY is not set."""
@@ -105,8 +121,11 @@ class Config:
     # Idempotency-Key records are kept this long; a key reused later starts a new request.
     IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 24)
 
+    # Per-process memory by default: gunicorn refuses several workers with it (gunicorn.conf.py).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # Prefix of the counters' keys, so several deployments can share one Redis.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "fuwutong")
 
     # The installer field app: sign-in codes, device tokens, invites, proof of work.
     FIELD_TOKEN_DAYS = _int("FIELD_TOKEN_DAYS", 30)

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, redirect, request, send_from_directory
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app import i18n
-from app.db import render_migration_item
-from app.errors import error_response, register_error_handlers
+from app.db import is_transient, render_migration_item, retrying
+from app.errors import error_response, register_error_handlers, transient_failure_response
 from app.extensions import api, limiter, migrate
 from app.extensions import db as database  # not `db`: that would hide the app.db module
 from app.fields import MAX_ID
@@ -28,9 +28,24 @@ FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 MULTIPART_ENDPOINTS = frozenset({"field.upload_attachment"})
 
 
+class Fuwutong(Flask):
+    """Flask, with every view run again after a serialization failure or deadlock."""
+
+    def dispatch_request(self) -> Any:
+        # A view is a whole unit of work (or several, each safe to repeat: idempotency keys
+        # and client event ids replay): after a rollback it can simply run again. Its JSON
+        # body is cached by the first read; an uploaded file is rewound.
+        def again() -> Any:
+            for upload in (request.__dict__.get("files") or {}).values():
+                upload.stream.seek(0)
+            return super(Fuwutong, self).dispatch_request()
+
+        return retrying(again)
+
+
 def create_app(config_class: type = Config) -> Flask:
     """Build the application."""
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = Fuwutong(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config_class)
     # Keep the schema's field order and readable Chinese in responses.
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -222,6 +237,15 @@ def register_request_checks(app: Flask) -> None:
         return error_response(
             409, "conflict", "The change conflicts with existing data; reload and retry."
         )
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError) -> Response:
+        database.session.rollback()
+        if is_transient(error):
+            # Every attempt collided with concurrent work; all of them were rolled back.
+            return transient_failure_response(error)
+        app.logger.exception("database error")
+        return error_response(500, "internal_error", "An unexpected error occurred.")
 
     @app.errorhandler(StaleDataError)
     def _stale(_: StaleDataError) -> Response:

@@ -1,16 +1,21 @@
-"""Database foundations: the model base class, the UTC datetime type, one-commit transactions."""
+"""Database foundations: the model base class, the UTC datetime type, one-commit transactions,
+and the retry of a unit of work the database refused only because of a concurrent one."""
 
 from __future__ import annotations
 
+import logging
+import random
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -169,3 +174,54 @@ def transaction() -> Iterator[Session]:
     finally:
         session.info["in_unit_of_work"] = False
         _write_intent.reset(token)
+
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# SQLSTATEs after which the same unit of work, run again, may well succeed: PostgreSQL's
+# serialization_failure and deadlock_detected (the whole transaction was rolled back).
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+# Attempts of one unit of work, and the base of the jittered pause between them (seconds).
+ATTEMPTS = 3
+BACKOFF_SECONDS = 0.05
+# What a client is told to wait before sending the request again when every attempt failed.
+RETRY_AFTER_SECONDS = 1
+
+
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of a database error (psycopg's sqlstate, psycopg2's pgcode), if any."""
+    orig = error.orig if isinstance(error, DBAPIError) else error
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether the database refused the work only because of concurrent work (worth a retry)."""
+    return isinstance(error, DBAPIError) and sqlstate(error) in TRANSIENT_SQLSTATES
+
+
+def retrying(
+    work: Callable[[], T], *, attempts: int = ATTEMPTS, backoff: float = BACKOFF_SECONDS
+) -> T:
+    """Run `work` (one or more whole units of work) again after a serialization failure or a
+    deadlock, rolling back first, up to `attempts` times; the last failure is raised as is.
+
+    `work` must be safe to run again from the start: everything it wrote in the failed
+    attempt was rolled back with it (in-memory objects are expired and reloaded).
+    """
+    from app.extensions import db
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as error:
+            if not is_transient(error) or db.session.info.get("in_unit_of_work"):
+                raise  # not transient, or inside an outer unit that must be retried whole
+            db.session.rollback()
+            if attempt == attempts:
+                log.warning("gave up after %d attempts: %s", attempts, sqlstate(error))
+                raise
+            log.info("retrying after %s (attempt %d of %d)", sqlstate(error), attempt, attempts)
+            time.sleep(random.uniform(0, backoff * 2 ** (attempt - 1)))
+    raise AssertionError("unreachable")

@@ -166,6 +166,21 @@ def rate_limited_response(error: RateLimitExceeded) -> Response:
     )
 
 
+def transient_failure_response(error: Exception) -> Response:
+    """Answer a unit of work the database kept refusing because of concurrent ones (503)."""
+    from app.db import ATTEMPTS, RETRY_AFTER_SECONDS, sqlstate
+
+    reason = "a deadlock" if sqlstate(error) == "40P01" else "concurrent changes"
+    return error_response(
+        503,
+        "try_again",
+        f"The database refused the change {ATTEMPTS} times because of {reason}; nothing "
+        f"was saved. Send the same request again in {RETRY_AFTER_SECONDS} s.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Make every error answer with the one JSON shape."""
 

@@ -81,6 +81,9 @@ def handle(provider_id: str, phone: str, body: str) -> Reply:
         return Reply(existing, [])
     inbound = InboundMessage(provider_id=provider_id, from_number=phone, body=body[:1600])
     db.session.add(inbound)
+    # Claim the MessageSid before acting: a concurrent copy of this webhook waits here until
+    # the first commits, then fails on the unique provider_id (and the webhook looks again).
+    db.session.flush()
     job = _latest_job(phone)
     inbound.job_id = job.id if job else None
     word = keyword(body)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from app.db import transaction
@@ -52,7 +55,30 @@ def _twiml() -> Response:
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
 
+def acted_on_once(view: Callable[[], Response]) -> Callable[[], Response]:
+    """Let a copy of a webhook that lost the race to a concurrent copy answer like it.
+
+    Twilio retries a webhook that is slow to answer while the first copy still runs. The
+    copies meet at a unique row (the inbound MessageSid, an opt-out): one commits, the
+    others fail there, roll back, and run once more, now seeing what the first committed, so
+    they change nothing and answer the same 200 TwiML instead of 409, which Twilio would
+    log as an error on the account.
+    """
+
+    @functools.wraps(view)
+    def once() -> Response:
+        try:
+            return view()
+        except IntegrityError as error:
+            db.session.rollback()
+            log.info("webhook copy lost the race, looking again: %s", error.orig)
+            return view()
+
+    return once
+
+
 @bp.post("/twilio/status")
+@acted_on_once
 def status() -> Response:
     """Record a delivery status; late or repeated callbacks never move a message backwards."""
     _verify_signature()
@@ -92,6 +118,7 @@ def status() -> Response:
 
 
 @bp.post("/twilio/inbound")
+@acted_on_once
 def inbound_message() -> Response:
     """Act on a consumer's reply; answers go through the outbox and are sent at once."""
     _verify_signature()

@@ -212,3 +212,22 @@ def test_attachments_are_served_only_to_who_may_see_the_job(working, app, client
     assert as_key(phone).get(url).status_code == 403
     assert as_key(None).get(url).status_code == 401
     assert as_key(admin.key).get("/api/v1/attachments/999999/content").status_code == 404
+
+
+def test_upload_refused_once_by_a_serialization_failure_is_stored_whole_on_retry(
+    working, app, as_key
+):
+    from tests import faults
+
+    _, jobs, phone = working
+    data = image("PNG", size=(20, 10), color="teal")
+    with faults.refuse(app, "40001", into="attachments", times=1) as injected:
+        response = send(as_key, phone, jobs[0]["id"], data, name="door.png", mimetype="image/png")
+    assert injected.count == 1
+    # The second attempt read the upload from its start again.
+    assert response.status_code == 201, response.json
+    assert (response.json["sha256"], response.json["size"]) == (
+        hashlib.sha256(data).hexdigest(),
+        len(data),
+    )
+    assert len(stored_files(app)) == 1
