@@ -126,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from app.field import api as field_api
     from app.field import signin_api
     from app.jobs import api as jobs_api
+    from app.jobs import order_api  # noqa: F401  (its routes are on the jobs blueprint)
     from app.network import api as network_api
     from app.notify import api as notify_api
     from app.ops import api as ops_api

@@ -40,6 +40,20 @@ WORDS: dict[str, dict[str, dict[str, str]]] = {
         "install": {ZH: "安装", EN: "installation"},
         "delivery_install": {ZH: "送货安装", EN: "delivery and installation"},
         "repair": {ZH: "维修", EN: "repair"},
+        "haul_away": {ZH: "旧件拆除带走", EN: "haul-away of the old item"},
+        "inspection": {ZH: "上门检测", EN: "inspection"},
+    },
+    "order_status": {
+        "waiting_for_goods": {ZH: "等待到货", EN: "waiting for the goods"},
+        "open": {ZH: "进行中", EN: "open"},
+        "completed": {ZH: "已完成", EN: "completed"},
+        "cancelled": {ZH: "已取消", EN: "cancelled"},
+        "partly_cancelled": {ZH: "部分取消", EN: "partly cancelled"},
+    },
+    "goods": {
+        "unknown": {ZH: "到货时间未知", EN: "arrival not known yet"},
+        "expected": {ZH: "预计到货", EN: "expected"},
+        "received": {ZH: "已到货", EN: "at the dealer"},
     },
     "status": {
         "created": {ZH: "待分配", EN: "new"},

@@ -3,7 +3,7 @@
 from app.auth.models import ApiKey, DeviceToken, InstallerCode, InstallerInvite, User
 from app.dispatch.models import DayPlan, PlanLock, PlanRequest, PlanRoute, PlanStop
 from app.field.models import Attachment
-from app.jobs.models import Feedback, IdempotencyRecord, Job, JobEvent
+from app.jobs.models import Feedback, IdempotencyRecord, Job, JobEvent, Order
 from app.network.models import (
     Brand,
     BrandDealer,
@@ -41,6 +41,7 @@ __all__ = [
     "Job",
     "JobEvent",
     "JobSla",
+    "Order",
     "OutboundMessage",
     "PlanLock",
     "PlanRequest",

@@ -274,7 +274,7 @@ def installer_payload(**overrides: Any) -> dict[str, Any]:
 
 def block(app: Flask, dealer_: Dealer, *, days_ahead: int = 30) -> Any:
     """Hold back a dealer's whole day some weeks ahead."""
-    from app.scheduling.service import add_block
+    from app.scheduling.blocks import add_block
 
     starts = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(days=days_ahead)
     with app.app_context(), transaction():

@@ -56,3 +56,73 @@ def test_downgrade_to_base_and_upgrade_again(empty_app):
         assert _tables() == {"alembic_version"}
         flask_migrate.upgrade()
         assert _differences() == []
+
+
+def _row(table, **given):  # type: ignore[no-untyped-def]
+    """A row for a reflected table: the given values, and a plain value for every other
+    column that must have one."""
+    from datetime import UTC, date, datetime
+
+    import sqlalchemy as sa
+
+    plain = {
+        sa.String: "x",
+        sa.Text: "",
+        sa.Integer: 1,
+        sa.Float: 31.2,
+        sa.Boolean: False,
+        sa.DateTime: datetime(2026, 11, 1, tzinfo=UTC),
+        sa.Date: date(2026, 11, 1),
+        sa.JSON: [],
+    }
+    row = dict(given)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.primary_key:
+            continue
+        if column.server_default is not None:
+            continue
+        row[column.name] = next(v for t, v in plain.items() if isinstance(column.type, t))
+    return row
+
+
+def test_every_existing_job_becomes_an_order_with_one_visit(empty_app):
+    """0012_orders: a job of before orders keeps its id, brand and order id as an order of
+    one visit, with no goods rule and no dependency (so its booking stays valid)."""
+    import sqlalchemy as sa
+
+    with empty_app.app_context():
+        flask_migrate.upgrade(revision="0011_sms_secret_body")
+        meta = sa.MetaData()
+        meta.reflect(db.engine, only=["brands", "jobs"])
+        brands, jobs = meta.tables["brands"], meta.tables["jobs"]
+        with db.engine.begin() as conn:
+            conn.execute(brands.insert().values(_row(brands, id=7, code="b7", name="B")))
+            for job_id, external in ((41, "OAK-1"), (42, "OAK-2")):
+                values = _row(jobs, id=job_id, brand_id=7, external_id=external, status="scheduled")
+                conn.execute(jobs.insert().values(values))
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            orders = conn.execute(
+                sa.text("SELECT id, brand_id, external_id FROM orders ORDER BY id")
+            ).all()
+            visits = conn.execute(
+                sa.text(
+                    "SELECT id, order_id, sequence, needs_goods, after_job_id, status "
+                    "FROM jobs ORDER BY id"
+                )
+            ).all()
+        assert [tuple(o) for o in orders] == [(41, 7, "OAK-1"), (42, 7, "OAK-2")]
+        assert [tuple(v) for v in visits] == [
+            (41, 41, 1, False, None, "scheduled"),
+            (42, 42, 1, False, None, "scheduled"),
+        ]
+        # New orders do not collide with the carried-over ids.
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO orders (brand_id, external_id, created_at) "
+                    "VALUES (7, 'OAK-3', CURRENT_TIMESTAMP)"
+                )
+            )
+            assert conn.execute(sa.text("SELECT MAX(id) FROM orders")).scalar() == 43
+        assert _differences() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, exists, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.scoping import tenant_scope
@@ -14,6 +14,36 @@ from app.jobs.enums import JobStatus
 
 if TYPE_CHECKING:
     from app.scheduling.models import Booking
+
+
+@tenant_scope(
+    brand=lambda p: Order.brand_id == p.brand_id,
+    dealer=lambda p: exists(
+        select(Job.id).where(Job.order_id == Order.id, Job.dealer_id == p.dealer_id)
+    ),
+    installer=lambda p: exists(
+        select(Job.id).where(Job.order_id == Order.id, Job.installer_id == p.installer_id)
+    ),
+)
+class Order(Base):
+    """What the brand sold to one consumer: its visits (jobs) deliver, install, haul away,
+    repair; the goods must be at the dealer before a visit that needs them is booked."""
+
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("brand_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"))
+    external_id: Mapped[str] = mapped_column(String(100))
+    # The brand's expected arrival of the goods at the dealer (local day), and when the
+    # dealer received them.
+    goods_expected_on: Mapped[date | None]
+    goods_received_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    visits: Mapped[list[Job]] = relationship(
+        back_populates="order", order_by="Job.sequence", lazy="selectin"
+    )
 
 
 @tenant_scope(
@@ -64,11 +94,22 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic lock: a concurrent change to the same job fails instead of being lost.
     version: Mapped[int] = mapped_column(default=1)
+    # The visit's place in its order (README "Orders, visits …"): its number, whether it
+    # needs the goods at the dealer, and the earlier visit it depends on — at least
+    # `min_gap_hours` after that visit's window ends, or the same crew on the same day.
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    sequence: Mapped[int] = mapped_column(default=1)
+    needs_goods: Mapped[bool] = mapped_column(default=False)
+    after_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    min_gap_hours: Mapped[int | None]
+    same_crew_same_day: Mapped[bool] = mapped_column(default=False)
 
     events: Mapped[list[JobEvent]] = relationship(
         back_populates="job", order_by="JobEvent.id", passive_deletes=True
     )
     booking: Mapped[Booking | None] = relationship(viewonly=True, uselist=False, lazy="selectin")
+    order: Mapped[Order] = relationship(back_populates="visits")
+    after: Mapped[Job | None] = relationship(remote_side="Job.id", foreign_keys=[after_job_id])
 
     __mapper_args__ = {"version_id_col": version}
 

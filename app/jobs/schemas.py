@@ -170,6 +170,20 @@ class JobSchema(ma.Schema):
     )
     created_at = ma.fields.DateTime(required=True)
     updated_at = ma.fields.DateTime(required=True)
+    order_id = ma.fields.Integer(
+        required=True, metadata={"description": "The order this visit is of"}
+    )
+    sequence = ma.fields.Integer(
+        required=True, metadata={"description": "The visit's number in its order"}
+    )
+    needs_goods = ma.fields.Boolean(
+        required=True, metadata={"description": "Bookable only once the goods are at the dealer"}
+    )
+    after_job_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The earlier visit this one depends on"}
+    )
+    min_gap_hours = ma.fields.Integer(allow_none=True)
+    same_crew_same_day = ma.fields.Boolean(required=True)
 
 
 class JobEventSchema(ma.Schema):

@@ -145,21 +145,49 @@ def _flatten(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_job(brand_id: int, fields: dict[str, Any], actor: Actor) -> Job:
-    """Take a brand's order as a new job (external_id unique per brand)."""
-    existing = find_by_external_id(brand_id, fields["external_id"])
-    if existing is not None:
+    """Take a brand's order of one visit as a new job (external_id unique per brand): an order
+    with this one visit, which needs no goods rule (as before orders had visits)."""
+    from app.jobs.orders import create_order
+
+    fields = dict(fields)
+    visit = {key: fields.pop(key) for key in ("kind", "required_skills", "duration_minutes")}
+    order = create_order(brand_id, {**fields, "visits": [{**visit, "needs_goods": False}]}, actor)
+    return order.visits[0]
+
+
+def check_free(brand_id: int, external_id: str) -> None:
+    """Refuse (409) an order id the brand already used, for an order or for a visit."""
+    from app.jobs.models import Order
+
+    existing = find_by_external_id(brand_id, external_id)
+    order = db.session.scalar(
+        select(Order).where(Order.brand_id == brand_id, Order.external_id == external_id)
+    )
+    if existing is not None or order is not None:
+        ids: dict[str, Any] = {}
+        if existing is not None:
+            ids["job_id"] = existing.id
+        if order is not None:
+            ids["order_id"] = order.id
+        what = f"job {existing.id}" if existing is not None else f"order {order.id}"  # type: ignore[union-attr]
         raise Conflict(
-            f"external_id {fields['external_id']!r} is already job {existing.id}.",
+            f"external_id {external_id!r} is already {what}.",
             code="duplicate_external_id",
             fields={"external_id": ["already used"]},
-            job_id=existing.id,
+            **ids,
         )
+
+
+def new_visit(order: Any, fields: dict[str, Any], actor: Actor) -> Job:
+    """Add one visit (job) to an order: its event log starts with `created`, and the domains
+    above react (matching the visit to a dealer)."""
     check_skills(fields.get("required_skills") or [])
     fields = _flatten(fields)
     fields.setdefault("timezone", None)
     fields["timezone"] = fields["timezone"] or current_app.config["DEFAULT_TIMEZONE"]
-    fields.update(_locate(fields))
-    job = Job(brand_id=brand_id, status=JobStatus.CREATED, **fields)
+    if "location_source" not in fields:
+        fields.update(_locate(fields))
+    job = Job(brand_id=order.brand_id, order_id=order.id, status=JobStatus.CREATED, **fields)
     db.session.add(job)
     db.session.flush()
     record_event(job, "created", actor, to_status=str(JobStatus.CREATED))

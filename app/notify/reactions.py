@@ -22,12 +22,16 @@ SERVICE = {
         "install": "安装",
         "delivery_install": "送货安装",
         "repair": "维修",
+        "haul_away": "拆旧带走",
+        "inspection": "上门检测",
     },
     "en": {
         "delivery": "deliver",
         "install": "install",
         "delivery_install": "deliver and install",
         "repair": "repair",
+        "haul_away": "take away the old item",
+        "inspection": "inspect",
     },
 }
 FAILURE_REASONS = {

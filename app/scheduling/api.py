@@ -15,7 +15,7 @@ from app.jobs import service as jobs
 from app.jobs.models import Job
 from app.network.models import Dealer
 from app.network.service import get_dealer
-from app.scheduling import blp, dispatching
+from app.scheduling import blocks, blp, dispatching
 from app.scheduling import service as scheduling
 from app.scheduling.availability import WindowOption
 from app.scheduling.models import Booking
@@ -187,7 +187,7 @@ def day_bookings(args: dict[str, Any], dealer_id: int) -> Any:
 def add_block(args: dict[str, Any], dealer_id: int) -> Any:
     """Hold back capacity (one installer, or the whole dealer) for a period."""
     with transaction():
-        return scheduling.add_block(_dealer(dealer_id), args)
+        return blocks.add_block(_dealer(dealer_id), args)
 
 
 @blp.route("/dealers/<int:dealer_id>/blocks", methods=["GET"])
@@ -195,7 +195,7 @@ def add_block(args: dict[str, Any], dealer_id: int) -> Any:
 @blp.response(200, BlockSchema(many=True))
 def list_blocks(dealer_id: int) -> Any:
     """List blocks that have not ended."""
-    return scheduling.list_blocks(_dealer(dealer_id))
+    return blocks.list_blocks(_dealer(dealer_id))
 
 
 @blp.route("/dealers/<int:dealer_id>/blocks/<int:block_id>", methods=["DELETE"])
@@ -204,7 +204,7 @@ def list_blocks(dealer_id: int) -> Any:
 def delete_block(dealer_id: int, block_id: int) -> None:
     """Release a block."""
     with transaction():
-        scheduling.delete_block(_dealer(dealer_id), block_id)
+        blocks.delete_block(_dealer(dealer_id), block_id)
 
 
 @blp.route("/dealers/<int:dealer_id>/dispatch", methods=["POST"])

@@ -27,7 +27,7 @@ from app.jobs.enums import JobStatus
 from app.jobs.models import Job
 from app.network.models import Dealer, Installer
 from app.network.service import get_dealer
-from app.network.signals import crew_changed
+from app.scheduling import dependencies
 from app.scheduling.availability import (
     Placement,
     WindowOption,
@@ -37,7 +37,8 @@ from app.scheduling.availability import (
     place,
     starts_after,
 )
-from app.scheduling.models import Booking, CapacityBlock, InstallerDay
+from app.scheduling.dependencies import Rule, rule_for
+from app.scheduling.models import Booking, InstallerDay
 from app.scheduling.windows import Window, local_today
 
 BOOKABLE = frozenset({JobStatus.ASSIGNED, JobStatus.SCHEDULED, JobStatus.DISPATCHED})
@@ -87,17 +88,54 @@ def windows_for_job(
     dealer = _dealer_of(job)
     first = first or local_today(dealer.timezone, now)
     count = count if count is not None else dealer.horizon_days + 1
-    windows = candidate_windows(dealer, first, count, now)
+    rule = rule_for(job)
+    windows = [w for w in candidate_windows(dealer, first, count, now) if rule.allows(w)]
     if not windows:
         return []
-    calendar = build_calendar(job, dealer, windows[0].local_date, windows[-1].local_date)
+    calendar = build_calendar(
+        job, dealer, windows[0].local_date, windows[-1].local_date, installers=_crew(job, rule)
+    )
     return options(calendar, windows)
 
 
+def _crew(job: Job, rule: Rule) -> list[Installer] | None:
+    """The installers a visit may go to: the earlier visit's, when it must be the same crew."""
+    if rule.installer_id is None:
+        return None
+    installer = db.session.get(Installer, rule.installer_id)
+    return [installer] if installer is not None and installer.active else []
+
+
 def _lock_job(job: Job) -> None:
-    """Serialise changes to one job's booking (row lock on PostgreSQL) and refresh it."""
-    db.session.execute(select(Job.id).where(Job.id == job.id).with_for_update())
+    """Serialise changes to one job's booking (row lock on PostgreSQL) and refresh it, with
+    the visits of its order it depends on or that depend on it (in id order: no deadlock)."""
+    related = {job.id} | ({job.after_job_id} if job.after_job_id else set())
+    related |= set(db.session.scalars(select(Job.id).where(Job.after_job_id == job.id)))
+    jobs.lock_jobs(related)
     db.session.refresh(job)
+    if job.after is not None:
+        db.session.refresh(job.after)
+
+
+def release_broken(job: Job, actor: Actor) -> list[Job]:
+    """After a visit's booking moved or went: release the bookings of the visits that follow
+    it and no longer keep their rule (event `dependency_broken`; the consumer is asked to
+    choose again). Return them."""
+    broken = []
+    for follower in dependencies.dependents(job):
+        if follower.booking is None or dependencies.keeps(follower):
+            continue
+        payload = {"after_job_id": job.id, "previous": _booking_payload(follower.booking)}
+        db.session.delete(follower.booking)
+        follower.installer_id = None
+        db.session.flush()
+        db.session.refresh(follower, ["booking"])
+        if JobStatus(follower.status) in {JobStatus.SCHEDULED, JobStatus.DISPATCHED}:
+            jobs.transition(
+                follower, JobStatus.ASSIGNED, actor, type_="dependency_broken", payload=payload
+            )
+        broken.append(follower)
+    return broken
 
 
 def _lock_installer_day(installer_id: int, day: date) -> None:
@@ -252,15 +290,23 @@ def book(
         return job.booking, True
     dealer = _dealer_of(job)
     _check_cutoff(job, dealer, actor, now)
+    rule = rule_for(job)
     window = _matching_window(dealer, window_start, now)
     if window is None:
         raise WindowUnavailable(
             _not_offered(dealer, window_start, now),
             alternatives=_alternatives(job, local_today(dealer.timezone, now), now),
         )
+    if not rule.allows(window):
+        raise WindowUnavailable(
+            rule.why_not(),
+            alternatives=_alternatives(job, rule.day or window.local_date, now),
+        )
     previous = job.booking
     before = _booking_payload(previous) if previous else None
-    calendar = build_calendar(job, dealer, window.local_date, window.local_date)
+    calendar = build_calendar(
+        job, dealer, window.local_date, window.local_date, installers=_crew(job, rule)
+    )
     offer = options(calendar, [window])
     for placement in offer[0].placements if offer else []:
         booking = _reserve(job, dealer, window, placement)
@@ -281,6 +327,8 @@ def book(
     else:
         jobs.record_event(job, "rescheduled", actor, payload=payload)
         db.session.flush()
+    if previous is not None:
+        release_broken(job, actor)
     return booking, previous is not None
 
 
@@ -315,6 +363,7 @@ def cancel_booking(job: Job, actor: Actor, *, now: datetime | None = None) -> Jo
     db.session.flush()
     db.session.refresh(job, ["booking"])
     jobs.transition(job, JobStatus.ASSIGNED, actor, type_="booking_cancelled", payload=payload)
+    release_broken(job, actor)
     return job
 
 
@@ -338,6 +387,7 @@ def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
         )
     if installer.id == booking.installer_id:
         return booking
+    dependencies.check_same_crew(job, installer.id)
     missing = sorted(set(job.required_skills) - set(installer.skills))
     if not installer.active or missing:
         raise Conflict(
@@ -374,6 +424,7 @@ def move_booking(job: Job, installer_id: int, actor: Actor) -> Booking:
     else:
         jobs.record_event(job, "booking_moved", actor, payload=payload)
     db.session.flush()
+    release_broken(job, actor)
     return moved
 
 
@@ -393,81 +444,3 @@ def dealer_day(dealer: Dealer, day: date) -> list[tuple[Installer, list[Booking]
     for booking in bookings:
         by_installer.setdefault(booking.installer_id, []).append(booking)
     return [(i, by_installer[i.id]) for i in installers if i.active or by_installer[i.id]]
-
-
-def add_block(dealer: Dealer, fields: dict[str, Any]) -> CapacityBlock:
-    """Hold back capacity; refused while bookings fall inside the blocked time."""
-    installer_id = fields.get("installer_id")
-    if installer_id is not None:
-        installer = db.session.get(Installer, installer_id)
-        if installer is None or installer.dealer_id != dealer.id:
-            raise Unprocessable(
-                f"Installer {installer_id} does not work for dealer {dealer.id}.",
-                fields={"installer_id": ["not an installer of this dealer"]},
-            )
-        affected = [installer_id]
-    else:
-        affected = list(
-            db.session.scalars(select(Installer.id).where(Installer.dealer_id == dealer.id))
-        )
-    first = local_today(dealer.timezone, fields["starts_at"])
-    last = local_today(dealer.timezone, fields["ends_at"])
-    for installer_id_ in sorted(affected):
-        day = first
-        while day <= last:
-            _lock_installer_day(installer_id_, day)
-            day += timedelta(days=1)
-    clashes = list(
-        db.session.scalars(
-            select(Booking).where(
-                Booking.installer_id.in_(affected),
-                Booking.window_start < fields["ends_at"],
-                Booking.window_end > fields["starts_at"],
-            )
-        )
-    )
-    if clashes:
-        raise Conflict(
-            "Bookings fall inside that time; move or cancel them first.",
-            code="bookings_in_block",
-            job_ids=sorted(b.job_id for b in clashes),
-        )
-    block = CapacityBlock(dealer_id=dealer.id, **fields)
-    db.session.add(block)
-    db.session.flush()
-    _block_changed(block, "block")
-    return block
-
-
-def list_blocks(dealer: Dealer, *, since: datetime | None = None) -> list[CapacityBlock]:
-    """List a dealer's blocks that have not ended."""
-    since = since or utcnow()
-    return list(
-        db.session.scalars(
-            select(CapacityBlock)
-            .where(CapacityBlock.dealer_id == dealer.id, CapacityBlock.ends_at > since)
-            .order_by(CapacityBlock.starts_at, CapacityBlock.id)
-        )
-    )
-
-
-def delete_block(dealer: Dealer, block_id: int) -> None:
-    """Release a block."""
-    block = db.session.get(CapacityBlock, block_id)
-    if block is None or block.dealer_id != dealer.id:
-        raise NotFound(f"Block {block_id} not found.")
-    db.session.delete(block)
-    db.session.flush()
-    _block_changed(block, "block_removed")
-
-
-def _block_changed(block: CapacityBlock, what: str) -> None:
-    """Tell the planner which days a block touches (one installer's, or the whole dealer's)."""
-    who = f"installer {block.installer_id}" if block.installer_id else f"dealer {block.dealer_id}"
-    crew_changed.send(
-        block.dealer_id,
-        installer_id=block.installer_id,
-        period=(block.starts_at, block.ends_at),
-        weekdays=None,
-        reason=f"{what} {who}",
-    )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 
+from app.i18n import WORDS
+
 ZH, EN = "zh-CN", "en"
 LANGS = (ZH, EN)
 
@@ -44,30 +46,9 @@ CODES: dict[str, dict[str, dict[str, str]]] = {
         "ok": {ZH: "进行中", EN: "running"},
         "n/a": {ZH: "不适用", EN: "not applicable"},
     },
-    "category": {
-        "door": {ZH: "门", EN: "door"},
-        "furniture": {ZH: "家具", EN: "furniture"},
-        "appliance": {ZH: "家电", EN: "appliance"},
-        "other": {ZH: "其他商品", EN: "other goods"},
-    },
-    "kind": {
-        "delivery": {ZH: "送货", EN: "delivery"},
-        "install": {ZH: "安装", EN: "installation"},
-        "delivery_install": {ZH: "送货安装", EN: "delivery and installation"},
-        "repair": {ZH: "维修", EN: "repair"},
-    },
-    "status": {
-        "created": {ZH: "待分配", EN: "new"},
-        "assigned": {ZH: "待预约", EN: "awaiting booking"},
-        "scheduled": {ZH: "已预约", EN: "booked"},
-        "dispatched": {ZH: "已派工", EN: "dispatched"},
-        "en_route": {ZH: "在路上", EN: "on the way"},
-        "on_site": {ZH: "已到达", EN: "on site"},
-        "in_progress": {ZH: "施工中", EN: "in progress"},
-        "completed": {ZH: "已完成", EN: "completed"},
-        "failed": {ZH: "未完成", EN: "not completed"},
-        "cancelled": {ZH: "已取消", EN: "cancelled"},
-    },
+    "category": WORDS["category"],
+    "kind": WORDS["kind"],
+    "status": WORDS["status"],
     "event": {
         "created": {ZH: "下单", EN: "ordered"},
         "updated": {ZH: "修改订单", EN: "order changed"},
@@ -92,6 +73,13 @@ CODES: dict[str, dict[str, dict[str, str]]] = {
         "plan_issue_resolved": {ZH: "规划问题已解决", EN: "day plan problem solved"},
         "removed_from_plan": {ZH: "移出路线", EN: "taken off the day plan"},
         "attachment": {ZH: "上传附件", EN: "attachment added"},
+        "goods_expected": {ZH: "预计到货日期", EN: "goods expected"},
+        "goods_received": {ZH: "货已到服务商", EN: "goods at the dealer"},
+        "after_sales": {ZH: "售后上门", EN: "after-sales visit"},
+        "dependency_broken": {
+            ZH: "前序上门改期，需重新预约",
+            EN: "earlier visit moved: book again",
+        },
     },
     "role": {
         "admin": {ZH: "平台管理员", EN: "platform admin"},
