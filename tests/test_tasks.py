@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from app.tasks import backoff
+from app.retry import backoff
 
 BASE, CAP = timedelta(minutes=5), timedelta(hours=1)
 

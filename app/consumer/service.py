@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from app.jobs.service import existing_feedback
 from app.network.models import Brand, Dealer
 from app.scheduling import service as scheduling
 from app.scheduling.availability import WindowOption
+from app.scheduling.dependencies import DependencyNotBooked, GoodsNotReady
 
 VISIT_UNDER_WAY = {JobStatus.EN_ROUTE, JobStatus.ON_SITE, JobStatus.IN_PROGRESS}
 
@@ -47,12 +48,15 @@ class BookingPage:
     job: Job
     brand_name: str
     dealer: Dealer | None
-    # no_dealer | pick | booked | en_route | on_site | in_progress | completed | cancelled
+    # no_dealer | waiting_goods | waiting_prior | pick | booked | en_route | on_site |
+    # in_progress | completed | cancelled
     state: str
     booked_label: str | None = None
     can_change: bool = False
     cutoff_hours: int = 0
     days: list[Day] = field(default_factory=list)
+    # The goods' expected day and the first day offered, while they are on their way.
+    goods_expected: tuple[date, date] | None = None
 
 
 def booking_page(job: Job, locale: str) -> BookingPage:
@@ -77,7 +81,16 @@ def booking_page(job: Job, locale: str) -> BookingPage:
             page.booked_label = _label(booking.window_start, booking.window_end, job, locale)
             page.can_change = utcnow() < scheduling.change_cutoff(booking, dealer)
         if booking is None or page.can_change:
-            page.days = _days(job, locale)
+            try:
+                page.days = _days(job, locale)
+            except GoodsNotReady:
+                page.state = "waiting_goods" if booking is None else page.state
+            except DependencyNotBooked:
+                page.state = "waiting_prior" if booking is None else page.state
+            order = job.order
+            if job.needs_goods and order.goods_received_at is None and order.goods_expected_on:
+                on = order.goods_expected_on
+                page.goods_expected = (on, on + timedelta(days=1))
     return page
 
 

@@ -21,6 +21,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "booked": "已预约",
         "no_windows": "暂时没有可预约的时间，请稍后再试或致电服务商。",
         "no_dealer": "我们正在为您安排服务商，安排好后会短信通知您。",
+        "waiting_goods": "您的商品还未到达服务商仓库。到货后我们会短信通知您选择上门时间。",
+        "waiting_prior": "请先预约前一次上门（如送货），之后即可选择本次上门时间。",
+        "goods_expected": "商品预计{on}到达服务商，可选{first}起的时间。",
         "cutoff": "距上门时间不足 {hours} 小时，无法在线改期或取消。如需帮助请致电服务商 {phone}。",
         "done_booked": "预约成功！我们已发送确认短信。",
         "done_rescheduled": "改期成功！我们已发送新的确认短信。",
@@ -72,6 +75,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "booked": "Booked",
         "no_windows": "No times are free right now. Please try later or call the provider.",
         "no_dealer": "We are finding a provider for you and will text you when it is arranged.",
+        "waiting_goods": "Your goods have not reached the provider yet. We will text you to "
+        "choose a time as soon as they arrive.",
+        "waiting_prior": "Please book the earlier visit (such as the delivery) first; then you "
+        "can choose a time for this one.",
+        "goods_expected": "The goods should reach the provider on {on}: times from {first}.",
         "cutoff": "The visit is less than {hours} hours away, so it cannot be changed online. "
         "Please call the provider at {phone}.",
         "done_booked": "Booked! We sent you a confirmation by SMS.",

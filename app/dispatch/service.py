@@ -242,7 +242,16 @@ def _automatic(job: Job) -> bool:
 
 
 def assign_on_intake(job: Job) -> None:
-    """Assign automatically when the brand asked for it."""
+    """Assign automatically when the brand asked for it. A later visit of an order goes to
+    the dealer of its earlier visits while that dealer may serve it: one dealer keeps the
+    order's thread (deliver, then install, then after-sales)."""
+    earlier = [v.dealer_id for v in job.order.visits if v.id != job.id and v.dealer_id]
+    if earlier:
+        found = match(job)
+        same = next((c for c in found.candidates if c.dealer_id == earlier[0]), None)
+        if same is not None:
+            _assign_to(job, same, found, SYSTEM, "order")
+            return
     if _automatic(job):
         auto_assign(job)
 

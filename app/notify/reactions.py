@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from app.auth.links import link_url
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
 from app.i18n import word
+from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
 from app.network.models import Brand, Dealer, Installer
+from app.notify.models import OutboundMessage
 from app.notify.service import queue_sms
+from app.scheduling.dependencies import bookable_now, dependents
 
 SERVICE = {
     "zh-CN": {
@@ -56,6 +61,7 @@ TEMPLATE_FOR = {
     "scheduled": "confirmed",
     "rescheduled": "confirmed",
     "booking_cancelled": "booking_cancelled",
+    "dependency_broken": "dependency_broken",
     "cancelled": "cancelled",
     "en_route": "on_the_way",
     "completed": "completed",
@@ -131,17 +137,68 @@ def invitation_choices(job: Job, context: dict[str, Any]) -> tuple[str, list[str
     return text, [o.window.start.isoformat() for o in chosen]
 
 
+GOODS_NOTE = {
+    "zh-CN": "（货物预计{on}到达，可选{first}起的时间）",
+    "en": " (the goods are expected on {on}: times from {first})",
+}
+
+
+def _invited(job: Job) -> bool:
+    found = select(OutboundMessage.id).where(
+        OutboundMessage.job_id == job.id, OutboundMessage.template == "invitation"
+    )
+    return db.session.scalar(found.limit(1)) is not None
+
+
+def _waiting_visit(job: Job) -> bool:
+    return JobStatus(job.status) is JobStatus.ASSIGNED and job.booking is None
+
+
+def _invite_when_ready(job: Job, event: JobEvent) -> None:
+    """An invitation waits for the visit to be bookable: its goods announced or at the dealer,
+    the visit it follows booked. Then the visit (and the visits that follow it) are invited,
+    once; goods that arrive are announced again with the link."""
+    if event.type in ("goods_expected", "goods_received"):
+        again = event.type == "goods_received"
+        if _waiting_visit(job) and bookable_now(job) and (again or not _invited(job)):
+            _send(job, "invitation", event)
+    elif event.type in ("scheduled", "rescheduled"):
+        for follower in dependents(job):
+            if _waiting_visit(follower) and bookable_now(follower) and not _invited(follower):
+                _send(follower, "invitation", event)
+
+
 def tell_consumer(job: Job, event: JobEvent) -> None:
     """React to a job event with the consumer's message, if the event calls for one."""
+    _invite_when_ready(job, event)
     template = TEMPLATE_FOR.get(event.type)
     if template is None:
         return
+    if template == "invitation" and not bookable_now(job):
+        return  # goods unknown or the visit it follows not booked: invited once it can book
+    _send(job, template, event)
+
+
+def _goods_note(job: Job) -> str:
+    order = job.order
+    if not job.needs_goods or order.goods_received_at or order.goods_expected_on is None:
+        return ""
+    on, first = order.goods_expected_on, order.goods_expected_on + timedelta(days=1)
+    if job.consumer_locale == "zh-CN":
+        return GOODS_NOTE["zh-CN"].format(
+            on=f"{on.month}月{on.day}日", first=f"{first.month}月{first.day}日"
+        )
+    return GOODS_NOTE["en"].format(on=f"{on:%d %b}", first=f"{first:%d %b}")
+
+
+def _send(job: Job, template: str, event: JobEvent) -> None:
     context = job_context(job)
     purpose = LINK_FOR.get(event.type, "book")
     context["link"] = link_url(job.id, purpose)
     payload: dict[str, Any] = {"event": event.type}
     if template == "invitation":
         context["choices"], offered = invitation_choices(job, context)
+        context["choices"] = _goods_note(job) + context["choices"]
         payload["offered"] = offered
     if template == "visit_failed":
         reason = (event.payload or {}).get("reason", "other")

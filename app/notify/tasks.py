@@ -19,6 +19,7 @@ from app.notify import sender
 from app.notify.models import OutboundMessage
 from app.notify.reactions import job_context
 from app.notify.service import queue_sms
+from app.scheduling.dependencies import bookable_now
 from app.scheduling.models import Booking
 from app.scheduling.windows import localize
 
@@ -113,8 +114,8 @@ def nudge_unbooked() -> int:
         keys = [f"nudge:{job_id}:{n}" for job_id in asked for n in range(1, MAX_NUDGES + 1)]
         done = _existing(keys)
         for job in jobs:
-            if job.booking is not None:
-                continue
+            if job.booking is not None or not bookable_now(job):
+                continue  # booked, or waiting for goods or an earlier visit: nothing to pick
             sent = sum(f"nudge:{job.id}:{n}" in done for n in range(1, MAX_NUDGES + 1))
             since = max(asked[job.id], waiting.get(job.id, asked[job.id]))
             if sent >= MAX_NUDGES or now < since + every:

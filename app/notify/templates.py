@@ -24,6 +24,11 @@ DEFAULTS: dict[str, dict[str, str]] = {
         ZH: "【{brand}】已取消预约的时间。请重新选择：{link}",
         EN: "{brand}: Your time was released. Pick a new one: {link}",
     },
+    "dependency_broken": {
+        ZH: "【{brand}】您的前一次上门时间已调整，原定的{service}时间需要重新选择：{link}",
+        EN: "{brand}: Your earlier visit moved, so the time to {service} your {item} must be "
+        "chosen again: {link}",
+    },
     "reminder": {
         ZH: "【{brand}】提醒：明天 {window} {dealer}将上门{service}。改期：{link}",
         EN: "{brand}: Reminder: tomorrow {window} {dealer} will {service} your {item}. "
@@ -108,6 +113,7 @@ BRAND_TEMPLATES = frozenset(
         "nudge",
         "confirmed",
         "booking_cancelled",
+        "dependency_broken",
         "reminder",
         "on_the_way",
         "completed",

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.notify.models import OutboundMessage
+from app.retry import backoff
 from app.sla import alerts
 from app.sla.models import SlaAlert
-from app.tasks import backoff
 
 SECRET = "s3cret-s3cret-s3cret"
 
