@@ -26,7 +26,7 @@ from app.auth.service import create_api_key
 from app.db import transaction
 from app.demo.service import area_polygon
 from app.extensions import db
-from app.jobs.models import Job
+from app.jobs.models import Job, Order
 from app.network import service as network
 from app.scheduling.models import Booking
 from app.scheduling.windows import DEFAULT_TEMPLATE, windows_for_day
@@ -189,7 +189,19 @@ def build(
                     "installer_id": None,
                 }
             )
-        db.session.execute(insert(Job), job_rows + probe_rows)
+        # Each job is the one visit of its order (as POST /api/v1/jobs makes them).
+        all_rows = job_rows + probe_rows
+        db.session.execute(
+            insert(Order),
+            [
+                {"brand_id": r["brand_id"], "external_id": r["external_id"], "created_at": now}
+                for r in all_rows
+            ],
+        )
+        orders = dict(db.session.execute(text("SELECT external_id, id FROM orders")).all())
+        for row in all_rows:
+            row["order_id"] = orders[row["external_id"]]
+        db.session.execute(insert(Job), all_rows)
         db.session.flush()
         ids = dict(db.session.execute(text("SELECT external_id, id FROM jobs")).all())
         for n, row in enumerate(booking_rows):

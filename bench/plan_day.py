@@ -36,7 +36,7 @@ from app.dispatch.planning import queue
 from app.dispatch.planning.service import request_day
 from app.errors import AppError
 from app.extensions import db
-from app.jobs.models import Job
+from app.jobs.models import Job, Order
 from app.network import service as network
 from app.scheduling import service as scheduling
 from app.scheduling.availability import travel_provider
@@ -101,9 +101,13 @@ def build_day(app: Flask, *, seed: int, jobs: int, installers: int) -> dict[str,
             lat, lon = _point(rng)
             trades = rng.choices(TRADES, TRADE_WEIGHTS, k=2 if rng.random() < 0.1 else 1)
             with transaction():
+                row = _job_row(brand_id, dealer_id, tried, lat, lon, trades, rng)
+                order_id = db.session.execute(
+                    insert(Order).returning(Order.id),
+                    [{"brand_id": brand_id, "external_id": row["external_id"]}],
+                ).scalar_one()
                 job_id = db.session.execute(
-                    insert(Job).returning(Job.id),
-                    [_job_row(brand_id, dealer_id, tried, lat, lon, trades, rng)],
+                    insert(Job).returning(Job.id), [{**row, "order_id": order_id}]
                 ).scalar_one()
             order = list(range(len(windows)))
             rng.shuffle(order)

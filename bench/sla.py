@@ -172,18 +172,25 @@ def _load(
         raw = db.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            job_cols = "id, brand_id, external_id, category, kind, required_skills, duration_minutes, items, consumer_name, consumer_phone, consumer_locale, address, lat, lon, location_source, timezone, notes, status, dealer_id, created_at, updated_at, version"
+            # Inserted in order of creation, as a running system accumulates them (so one
+            # period's jobs sit together on disk, interleaved across brands and dealers).
+            rows = sorted(_generate(count, brands, dealers, policy_ids, now), key=lambda r: r[0][4])
+            # Every job is one visit of an order under the same id (as migration 0012 makes them).
+            with cursor.copy(
+                "COPY orders (id, brand_id, external_id, created_at) FROM STDIN"
+            ) as copy:
+                for (jid, brand, ext, _, created, _), _, _ in rows:
+                    copy.write_row((jid, brand, ext, created))
+            job_cols = "id, order_id, brand_id, external_id, category, kind, required_skills, duration_minutes, items, consumer_name, consumer_phone, consumer_locale, address, lat, lon, location_source, timezone, notes, status, dealer_id, created_at, updated_at, version, sequence, needs_goods, same_crew_same_day"
             event_cols = (
                 "job_id, type, from_status, to_status, actor_role, actor_id, occurred_at, payload"
             )
             fact_cols = "job_id, brand_id, dealer_id, category, policy_id, created_at, assign_due, contact_due, schedule_due, complete_due, assign_risk_at, contact_risk_at, schedule_risk_at, complete_risk_at, assigned_at, contacted_at, scheduled_at, arrived_at, completed_at, cancelled_at, window_start, window_end, arrival_due, arrival_tolerance_minutes, failed_visits, first_visit_ok, track_first_visit"
-            # Inserted in order of creation, as a running system accumulates them (so one
-            # period's jobs sit together on disk, interleaved across brands and dealers).
-            rows = sorted(_generate(count, brands, dealers, policy_ids, now), key=lambda r: r[0][4])
             with cursor.copy(f"COPY jobs ({job_cols}) FROM STDIN") as copy:
                 for (jid, brand, ext, status, created, dealer), _, _ in rows:
                     copy.write_row(
                         (
+                            jid,
                             jid,
                             brand,
                             ext,
@@ -206,6 +213,9 @@ def _load(
                             created,
                             created,
                             1,
+                            1,
+                            False,
+                            False,
                         )
                     )
             with cursor.copy(f"COPY job_events ({event_cols}) FROM STDIN") as copy:
@@ -245,9 +255,11 @@ def _load(
                             True,
                         )
                     )
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('jobs', 'id'), (SELECT max(id) FROM jobs))"
-            )
+            for table in ("orders", "jobs"):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
             raw.commit()
             raw.driver_connection.autocommit = True  # type: ignore[union-attr]
             cursor.execute("VACUUM ANALYZE")

@@ -41,6 +41,7 @@ def seeded(app):
             "installer_id": installer.id,
             "time_off_id": time_off.id,
             "job_id": jobs[0].id,
+            "order_id": jobs[0].order_id,
             "key_id": factories.rows(app, ApiKey)[0].id,
             "block_id": block.id,
             "policy_id": 1,
@@ -87,6 +88,14 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/v1/installers/{installer_id}/time-off": "time off ends after it starts",
     "POST /api/v1/jobs": "phone, time zone, lat and lon together, a geocodable address",
     "PATCH /api/v1/jobs/{job_id}": "phone, lat and lon together, a geocodable address",
+    "POST /api/v1/orders": (
+        "phone, time zone, lat and lon together, a geocodable address; a dependency names an "
+        "earlier visit with min_gap_hours or same_crew_same_day; known skills"
+    ),
+    "POST /api/v1/orders/{order_id}/visits": (
+        "a dependency names an earlier visit with min_gap_hours or same_crew_same_day"
+    ),
+    "PATCH /api/v1/orders/{order_id}/goods": "goods already received cannot be expected again",
     "POST /api/v1/jobs/{job_id}/assign": "the dealer must be eligible for the job",
     "POST /api/v1/api-keys": "brand_id/dealer_id are required or forbidden by the role",
     "POST /api/v1/users": "brand_id/dealer_id by role; the e-mail must be new",

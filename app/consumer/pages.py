@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import Response, make_response, redirect, render_template, request, url_for
@@ -26,18 +25,12 @@ def _token_key() -> str:
     return f"link:{request.view_args.get('token', '') if request.view_args else ''}"
 
 
-def day_label(day: date, locale: str) -> str:
-    """A calendar day in the person's words: "12月3日" or "3 Dec"."""
-    return f"{day.month}月{day.day}日" if locale == "zh-CN" else f"{day.day} {day:%b}"
-
-
 def _render(template: str, locale: str, status: int = 200, **context: Any) -> Response:
     page = render_template(
         template,
         t=texts(locale),
         locale=locale,
         lang=locale,
-        day_label=lambda day: day_label(day, locale),
         **context,
     )
     response = make_response(page, status)

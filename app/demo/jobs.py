@@ -50,10 +50,16 @@ class _Clock:
         return min(self.moment, self.limit)
 
 
-def _fields(
+# The kinds of the demo's single-visit jobs (orders of several visits: app/demo/orders.py).
+DEMO_KINDS = [
+    str(k) for k in (JobKind.DELIVERY, JobKind.INSTALL, JobKind.DELIVERY_INSTALL, JobKind.REPAIR)
+]
+
+
+def job_fields(
     rng: random.Random, n: int, spec: Any, streets: list[tuple[str, str]]
 ) -> dict[str, Any]:
-    kind = rng.choice([k.value for k in JobKind])
+    kind = rng.choice(DEMO_KINDS)
     street_zh, street_en = rng.choice(streets)
     number = rng.randint(1, 600)
     chinese = rng.random() < 0.6
@@ -121,7 +127,7 @@ def seed_jobs(
                 ordered = start - timedelta(days=rng.uniform(2, 6))
                 sim.moment = min(ordered, now - timedelta(hours=rng.uniform(1, 48)))
             brand_actor = Actor("brand", f"{brand.id}/demo")
-            job = jobs.create_job(brand.id, _fields(rng, n, spec, streets), brand_actor)
+            job = jobs.create_job(brand.id, job_fields(rng, n, spec, streets), brand_actor)
             _deliver_due(job, sim, now)
             _advance(rng, job, target, day, sim, now, brand_actor)
         _deliver_history(sim, now)

@@ -17,6 +17,7 @@ from app.auth.service import create_api_key
 from app.db import Base, utcnow
 from app.demo.field import seed_field
 from app.demo.jobs import seed_jobs
+from app.demo.orders import seed_orders
 from app.extensions import db
 from app.network import service as network
 from app.network.models import Brand, Dealer, Installer
@@ -198,6 +199,9 @@ def seed(
         )
     seed_jobs(rng, brands, BRANDS, now, progress)
     seed_field(rng, now)
+    # Orders of several visits come last, from their own random stream, so the metro above
+    # stays the same one as before orders had visits.
+    seed_orders(random.Random(seed + 1), brands[0], BRANDS[0], now)
     return keys
 
 

@@ -20,6 +20,7 @@ from app.dispatch.texts import texts
 from app.errors import AppError, NotFound
 from app.extensions import db
 from app.i18n import person_language
+from app.jobs import orders
 from app.network.models import Dealer
 from app.scheduling.windows import local_today
 
@@ -84,3 +85,34 @@ def replan(dealer_id: int, day: date, principal: Principal) -> Response:
         dealer = get_visible(Dealer, dealer_id, principal)
         request_day(dealer, day, principal.actor)
     return redirect(url_for(".day", dealer_id=dealer_id, day=day, done="requested"))  # type: ignore[return-value]
+
+
+@bp.get("/<int:dealer_id>/goods")
+@page_login_required(*DISPATCHERS)
+def goods(dealer_id: int, principal: Principal) -> Response:
+    """The dealer's orders waiting for goods, longest wait first, to mark received."""
+    dealer = get_visible(Dealer, dealer_id, principal)
+    waiting = orders.search_orders(principal, {"waiting": "goods", "dealer_id": dealer.id})
+    return _page(
+        "dispatch/goods.html",
+        dealer=dealer,
+        orders=list(db.session.scalars(waiting.limit(200))),
+        today=local_today(dealer.timezone, utcnow()),
+        received=request.args.get("received"),
+    )
+
+
+@bp.post("/<int:dealer_id>/goods/<int:order_id>/received")
+@page_login_required(*DISPATCHERS)
+def goods_received(dealer_id: int, order_id: int, principal: Principal) -> Response:
+    """Mark an order's goods received (marking them again changes nothing)."""
+    check_csrf()
+    with transaction():
+        dealer = get_visible(Dealer, dealer_id, principal)
+        order = orders.get_order(principal, order_id)
+        if all(visit.dealer_id != dealer.id for visit in order.visits):
+            raise NotFound(f"Order {order_id} not found.")
+        orders.lock_order(order)
+        orders.receive_goods(order, principal.actor)
+        external_id = order.external_id
+    return redirect(url_for(".goods", dealer_id=dealer_id, received=external_id))  # type: ignore[return-value]

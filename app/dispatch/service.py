@@ -245,7 +245,11 @@ def assign_on_intake(job: Job) -> None:
     """Assign automatically when the brand asked for it. A later visit of an order goes to
     the dealer of its earlier visits while that dealer may serve it: one dealer keeps the
     order's thread (deliver, then install, then after-sales)."""
-    earlier = [v.dealer_id for v in job.order.visits if v.id != job.id and v.dealer_id]
+    earlier = db.session.scalars(
+        select(Job.dealer_id)
+        .where(Job.order_id == job.order_id, Job.id != job.id, Job.dealer_id.is_not(None))
+        .order_by(Job.sequence)
+    ).all()
     if earlier:
         found = match(job)
         same = next((c for c in found.candidates if c.dealer_id == earlier[0]), None)

@@ -122,6 +122,7 @@ class OrderListArgsSchema(ma.Schema):
     )
     external_id = ma.fields.String(validate=ma.validate.Length(min=1, max=100))
     brand_id = Id()
+    dealer_id = Id(metadata={"description": "Orders with a visit given to this dealer"})
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 

@@ -222,6 +222,14 @@ def search_orders(principal: Principal, filters: dict[str, Any]) -> Select[Order
         stmt = stmt.where(Order.external_id == filters["external_id"])
     if filters.get("brand_id") is not None:
         stmt = stmt.where(Order.brand_id == filters["brand_id"])
+    if filters.get("dealer_id") is not None:
+        stmt = stmt.where(
+            exists(
+                select(Job.id).where(
+                    Job.order_id == Order.id, Job.dealer_id == filters["dealer_id"]
+                )
+            )
+        )
     if filters.get("waiting") == "goods":
         open_visit_needing_goods = exists(
             select(Job.id).where(

@@ -12,7 +12,7 @@ from app.auth.links import link_url
 from app.db import utcnow
 from app.errors import AppError
 from app.extensions import db
-from app.i18n import word
+from app.i18n import day_label, word
 from app.jobs.enums import JobStatus
 from app.jobs.models import Job, JobEvent
 from app.jobs.signals import job_event
@@ -184,11 +184,9 @@ def _goods_note(job: Job) -> str:
     if not job.needs_goods or order.goods_received_at or order.goods_expected_on is None:
         return ""
     on, first = order.goods_expected_on, order.goods_expected_on + timedelta(days=1)
-    if job.consumer_locale == "zh-CN":
-        return GOODS_NOTE["zh-CN"].format(
-            on=f"{on.month}月{on.day}日", first=f"{first.month}月{first.day}日"
-        )
-    return GOODS_NOTE["en"].format(on=f"{on:%d %b}", first=f"{first:%d %b}")
+    lang = job.consumer_locale
+    note = GOODS_NOTE.get(lang, GOODS_NOTE["en"])
+    return note.format(on=day_label(on, lang), first=day_label(first, lang))
 
 
 def _send(job: Job, template: str, event: JobEvent) -> None:

@@ -27,8 +27,9 @@ def _snapshot(app):
         )
 
 
-# The metro's 100 installers and 500 jobs, plus the field app's 2 installers with 7 jobs each.
-INSTALLERS, JOBS = 100 + 2, 500 + 2 * 7
+# The metro's 100 installers and 500 jobs, plus the field app's 2 installers with 7 jobs each,
+# plus 9 door orders of two visits (delivery, then install).
+INSTALLERS, JOBS = 100 + 2, 500 + 2 * 7 + 9 * 2
 
 
 def _check_metro(app):
@@ -122,6 +123,18 @@ def test_seed_if_empty_and_reset_give_the_same_metro(app, as_key, clock):
         assert as_key(key).get("/api/v1/jobs").status_code == 200, key
     admin = as_key("fwt_demo_admin")
     assert admin.get("/api/v1/jobs").json["total"] == JOBS
+    # Door orders of two visits: 6 wait for goods (3 not announced, 3 on their way); the other
+    # 3 have their goods, and their delivery is booked where a crew had room.
+    waiting = admin.get("/api/v1/orders", query_string={"waiting": "goods"}).json
+    assert waiting["total"] == 6
+    assert {o["goods"]["status"] for o in waiting["items"]} == {"unknown", "expected"}
+    doors = admin.get("/api/v1/orders", query_string={"per_page": 200}).json["items"]
+    two = [o for o in doors if len(o["visits"]) == 2]
+    assert len(two) == 9
+    received = [o for o in two if o["goods"]["status"] == "received"]
+    booked = [o for o in received if o["visits"][0]["status"] in ("scheduled", "dispatched")]
+    assert booked
+    assert all(len({v["dealer_id"] for v in o["visits"]}) == 1 for o in two)  # one dealer
     brand = as_key("fwt_demo_brand_oakline").get("/api/v1/jobs").json
     assert 0 < brand["total"] < JOBS
 

@@ -44,8 +44,8 @@ def test_invitations_wait_for_goods_and_for_the_delivery(metro, as_key, app, cli
 
     api.patch(f"/api/v1/orders/{order['id']}/goods", json={"goods_expected_on": "2026-12-03"})
     (invited,) = outbox(app, delivery["id"], "invitation")
-    assert "货物预计12月3日到达，可选12月4日起的时间" in invited
-    assert "12月4日起" in client.get(f"/b/{token}").get_data(as_text=True)
+    assert "货物预计12月3日 周四到达，可选12月4日 周五起的时间" in invited
+    assert "12月4日 周五起" in client.get(f"/b/{token}").get_data(as_text=True)
     # Announcing the same day again sends nothing more; the goods arriving do (book now).
     api.patch(f"/api/v1/orders/{order['id']}/goods", json={"goods_expected_on": "2026-12-03"})
     assert len(outbox(app, delivery["id"], "invitation")) == 1
@@ -79,7 +79,7 @@ def test_an_english_consumer_is_told_in_english(metro, as_key, app):
     body["consumer"]["locale"] = "en"
     order = api.post("/api/v1/orders", json=body).json
     (invited,) = outbox(app, order["visits"][0]["id"], "invitation")
-    assert "the goods are expected on 03 Dec: times from 04 Dec" in invited
+    assert "the goods are expected on Thu 3 Dec: times from Fri 4 Dec" in invited
 
 
 def _token(app, job_id):
