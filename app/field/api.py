@@ -10,7 +10,7 @@ from app.auth.decorators import current_principal, require_role
 from app.auth.enums import Role
 from app.db import transaction
 from app.field import attachments as proof
-from app.field import blp, events, proof_blp
+from app.field import blp, events, goods, proof_blp
 from app.field import service as field
 from app.field.models import Attachment
 from app.field.schemas import (
@@ -18,6 +18,8 @@ from app.field.schemas import (
     EventResultSchema,
     FieldEventSchema,
     FieldJobSchema,
+    GoodsReceivedSchema,
+    GoodsScanSchema,
     RouteArgsSchema,
     RouteSchema,
     SyncResultSchema,
@@ -38,6 +40,17 @@ IMAGE = "The image bytes (JPEG, PNG or WebP; Content-Type says which)"
 def get_route(args: dict[str, Any]) -> Any:
     """Your jobs of a day in planned order (default today), with today's unfinished visits."""
     return field.route(current_principal(), args["date"])
+
+
+@blp.route("/goods-received", methods=["POST"])
+@require_role(Role.INSTALLER)
+@blp.arguments(GoodsScanSchema)
+@blp.response(200, GoodsReceivedSchema)
+def goods_received(args: dict[str, Any]) -> Any:
+    """The goods of an order are at the dealer: scan or type its code (a second scan changes
+    nothing). The order's visits that need them can be booked from now on."""
+    with transaction():
+        return goods.received_out(goods.receive_by_code(current_principal(), args["code"]))
 
 
 @blp.route("/jobs/<int:job_id>", methods=["GET"])

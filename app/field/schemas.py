@@ -209,3 +209,26 @@ class UploadFileSchema(ma.Schema):
         required=True,
         metadata={"type": "string", "format": "binary", "description": "JPEG, PNG or WebP"},
     )
+
+
+class GoodsScanSchema(ma.Schema):
+    code = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=100),
+        metadata={
+            "description": "The order code as scanned or typed: the brand's order id, or #<id>",
+            "example": "OAK-1001",
+        },
+    )
+
+
+class GoodsReceivedSchema(ma.Schema):
+    order_id = ma.fields.Integer(required=True)
+    external_id = ma.fields.String(required=True)
+    received_at = ma.fields.DateTime(required=True)
+    already = ma.fields.Boolean(
+        required=True, metadata={"description": "True when the goods were already received"}
+    )
+    consumer_name = ma.fields.String(required=True)
+    items = ma.fields.List(ma.fields.Nested(ItemSchema), required=True)
+    visits = ma.fields.Integer(required=True)

@@ -59,6 +59,7 @@ export const field = {
     call("POST", "/api/field/auth/invite", { json: { token: invite, device_name: deviceName } }),
   logout: () => call("POST", "/api/field/auth/logout"),
   me: () => call("GET", "/api/field/me"),
+  goodsReceived: (code) => call("POST", "/api/field/goods-received", { json: { code } }),
   route: (date) => call("GET", "/api/field/route", date ? { query: { date } } : {}),
   job: (id) => call("GET", `/api/field/jobs/${id}`),
   sync: (events) => call("POST", "/api/field/sync", { json: { events } }),

@@ -2,7 +2,7 @@
 
 import { field, ApiError, Offline } from "./api.js";
 import { h, icon, mapLink } from "./dom.js";
-import { dayLabel, language, setLanguage, skill, t, timeOf } from "./i18n.js";
+import { dayLabel, language, refusal, setLanguage, skill, t, timeOf } from "./i18n.js";
 import * as store from "./store.js";
 import { changed, saveSession, state, today, addDays, view } from "./state.js";
 import { act, confirmDialog, go, syncSoon } from "./actions.js";
@@ -106,6 +106,52 @@ export function routeScreen(which) {
   );
 }
 
+// Goods received at the warehouse: the order code scanned (where the browser reads barcodes
+// and QR codes) or typed. Online only: the dealer's customers are texted at once.
+function goodsForm() {
+  const input = h("input", { type: "text", name: "code", autocomplete: "off", enterkeyhint: "done", placeholder: "OAK-1001", "aria-label": t("goods_code") });
+  const result = h("p", { class: "hint", role: "status" });
+  const submit = async (event) => {
+    event.preventDefault();
+    const code = input.value.trim();
+    if (!code) return;
+    result.className = "hint";
+    try {
+      const done = await field.goodsReceived(code);
+      const items = done.items.map((item) => `${item.name} ×${item.quantity}`).join("、");
+      result.textContent = done.already ? t("goods_already", { order: done.external_id }) : t("goods_done", { order: done.external_id, who: done.consumer_name, items });
+      input.value = "";
+    } catch (error) {
+      result.className = "hint bad";
+      if (error instanceof Offline) result.textContent = t("goods_offline");
+      else if (error instanceof ApiError) result.textContent = refusal(error);
+      else throw error;
+    }
+  };
+  const scanner = "BarcodeDetector" in window ? scanButton(input, result) : null;
+  return h(
+    "form",
+    { class: "goods", onsubmit: submit },
+    h("p", { class: "hint" }, t("goods_hint")),
+    h("div", { class: "row" }, input, scanner),
+    h("button", { class: "btn", type: "submit" }, t("goods_submit")),
+    result,
+  );
+}
+
+function scanButton(input, result) {
+  const camera = h("input", { type: "file", accept: "image/*", capture: "environment", hidden: true });
+  camera.addEventListener("change", async () => {
+    const file = camera.files && camera.files[0];
+    if (!file) return;
+    const found = await new window.BarcodeDetector().detect(await createImageBitmap(file)).catch(() => []);
+    camera.value = "";
+    if (found.length) input.value = found[0].rawValue.trim();
+    else result.textContent = t("goods_no_code");
+  });
+  return h("label", { class: "btn btn-small" }, t("goods_scan"), camera);
+}
+
 function section(title, ...content) {
   return h("section", { class: "block" }, h("h2", {}, title), ...content);
 }
@@ -203,6 +249,7 @@ export function meScreen() {
     h("p", {}, installer.phone),
     h("p", {}, `${t("dealer")}: ${installer.dealer_name}`),
     session.device ? h("p", { class: "hint" }, t("device", { date: session.device.expires_at.slice(0, 10) })) : null,
+    section(t("goods"), goodsForm()),
     section(t("language"), languages),
     section(
       t("sync"),
