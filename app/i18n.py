@@ -124,11 +124,13 @@ WORDS: dict[str, dict[str, dict[str, str]]] = {
     },
     # Why a day was (re-)planned: the first word of a plan request's reason.
     "plan_reason": {
+        "demo": {ZH: "载入演示数据", EN: "demo data loaded"},
         "requested": {ZH: "调度员请求", EN: "asked for by a dispatcher"},
         "evening": {ZH: "每晚例行规划", EN: "evening planning"},
         "scheduled": {ZH: "新预约", EN: "new booking"},
         "rescheduled": {ZH: "改约", EN: "booking moved by the customer"},
         "booking_cancelled": {ZH: "预约取消", EN: "booking released"},
+        "dependency_broken": {ZH: "前序上门改期", EN: "an earlier visit moved"},
         "cancelled": {ZH: "订单取消", EN: "job cancelled"},
         "failed": {ZH: "上门未完成", EN: "visit not completed"},
         "returned_to_dispatch": {ZH: "退回调度", EN: "returned to dispatch"},

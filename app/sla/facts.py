@@ -153,7 +153,7 @@ def apply(facts: JobSla, job: Job, event: JobEvent, at: datetime) -> None:
                 facts.arrival_due = _arrival_due(facts)
             if facts.plan_issue_date != _local_day(start, job):
                 facts.plan_issue_date = None  # moved off the day the issue was about
-    elif kind in ("booking_cancelled", "returned_to_dispatch"):
+    elif kind in ("booking_cancelled", "dependency_broken", "returned_to_dispatch"):
         facts.window_start = facts.window_end = None
         facts.plan_issue_date = None
         if facts.arrived_at is None:

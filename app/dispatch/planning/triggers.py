@@ -31,6 +31,7 @@ TRIGGERS = frozenset(
         "scheduled",
         "rescheduled",
         "booking_cancelled",
+        "dependency_broken",
         "cancelled",
         "failed",
         "returned_to_dispatch",
@@ -38,7 +39,9 @@ TRIGGERS = frozenset(
     }
 )
 # After these the job is no longer on the day its lock was made for.
-DROPS_LOCK = frozenset({"booking_cancelled", "cancelled", "returned_to_dispatch"})
+DROPS_LOCK = frozenset(
+    {"booking_cancelled", "dependency_broken", "cancelled", "returned_to_dispatch"}
+)
 
 
 def affected_days(job: Job, event: JobEvent) -> set[date]:
