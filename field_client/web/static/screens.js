@@ -108,23 +108,31 @@ export function routeScreen(which) {
 
 // Goods received at the warehouse: the order code scanned (where the browser reads barcodes
 // and QR codes) or typed. Online only: the dealer's customers are texted at once.
+// The last answer stays on the screen when it is drawn again (a sync round redraws it).
+const goodsAnswer = { text: "", bad: false };
+
 function goodsForm() {
   const input = h("input", { type: "text", name: "code", autocomplete: "off", enterkeyhint: "done", placeholder: "OAK-1001", "aria-label": t("goods_code") });
-  const result = h("p", { class: "hint", role: "status" });
+  const result = h("p", { class: goodsAnswer.bad ? "hint bad" : "hint", role: "status" }, goodsAnswer.text);
+  const show = (text, bad) => {
+    Object.assign(goodsAnswer, { text, bad });
+    for (const shown of document.querySelectorAll("form.goods [role=status]")) {
+      shown.textContent = text;
+      shown.className = bad ? "hint bad" : "hint";
+    }
+  };
   const submit = async (event) => {
     event.preventDefault();
     const code = input.value.trim();
     if (!code) return;
-    result.className = "hint";
     try {
       const done = await field.goodsReceived(code);
       const items = done.items.map((item) => `${item.name} ×${item.quantity}`).join("、");
-      result.textContent = done.already ? t("goods_already", { order: done.external_id }) : t("goods_done", { order: done.external_id, who: done.consumer_name, items });
+      show(done.already ? t("goods_already", { order: done.external_id }) : t("goods_done", { order: done.external_id, who: done.consumer_name, items }), false);
       input.value = "";
     } catch (error) {
-      result.className = "hint bad";
-      if (error instanceof Offline) result.textContent = t("goods_offline");
-      else if (error instanceof ApiError) result.textContent = refusal(error);
+      if (error instanceof Offline) show(t("goods_offline"), true);
+      else if (error instanceof ApiError) show(refusal(error), true);
       else throw error;
     }
   };
@@ -147,7 +155,10 @@ function scanButton(input, result) {
     const found = await new window.BarcodeDetector().detect(await createImageBitmap(file)).catch(() => []);
     camera.value = "";
     if (found.length) input.value = found[0].rawValue.trim();
-    else result.textContent = t("goods_no_code");
+    else {
+      result.textContent = t("goods_no_code");
+      result.className = "hint bad";
+    }
   });
   return h("label", { class: "btn btn-small" }, t("goods_scan"), camera);
 }
