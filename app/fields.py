@@ -66,8 +66,10 @@ def is_timezone(name: str) -> bool:
     return name in _zones() and name not in {"localtime", "Factory"}
 
 
-# The shape of a zone name, for the API document; the zone must also exist (is_timezone).
-TIMEZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+@cache
+def timezone_names() -> list[str]:
+    """Every zone name is_timezone accepts, sorted (the enum of the API document)."""
+    return sorted(name for name in _zones() if is_timezone(name))
 
 
 class TimeZone(ma.fields.String):
@@ -80,7 +82,8 @@ class TimeZone(ma.fields.String):
     def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.setdefault("metadata", {})
         metadata.setdefault("example", "Asia/Shanghai")
-        metadata.setdefault("pattern", TIMEZONE_PATTERN)
+        # Every name this server accepts, so the document states the rule exactly.
+        metadata.setdefault("enum", timezone_names())
         metadata.setdefault("description", "An IANA time zone name")
         super().__init__(**kwargs)
 
@@ -104,6 +107,13 @@ def normalize_phone(value: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+PHONE_DESCRIPTION = (
+    "A phone number in E.164 form (+, country code, number; e.g. +8613812345678) that is "
+    "valid in its country's numbering plan (libphonenumber's is_valid_number)."
+)
+
+
 class Phone(ma.fields.String):
     """A valid phone number in E.164 form (+8613800138000)."""
 
@@ -114,8 +124,12 @@ class Phone(ma.fields.String):
     def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.setdefault("metadata", {})
         metadata.setdefault("example", "+8613812345678")
-        # Documents the E.164 form; spaces are accepted too and validity is libphonenumber's.
-        metadata.setdefault("pattern", r"^\+[1-9][0-9]{6,14}$")
+        # The pattern states the E.164 form; `format: phone` and the description state that
+        # the number must also exist in its country's numbering plan, which no pattern can.
+        metadata.setdefault("pattern", PHONE_PATTERN)
+        metadata.setdefault("format", "phone")
+        own = metadata.get("description")
+        metadata["description"] = f"{own}. {PHONE_DESCRIPTION}" if own else PHONE_DESCRIPTION
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:

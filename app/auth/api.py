@@ -64,7 +64,7 @@ def revoke_key(key_id: int) -> Any:
 
 @blp.route("/installers/<int:installer_id>/invite", methods=["POST"])
 @require_role(Role.ADMIN, Role.DEALER)
-@blp.arguments(InviteCreateSchema)
+@blp.arguments(InviteCreateSchema, required=False)
 @blp.response(201, InviteSchema)
 def invite_installer(args: dict[str, Any], installer_id: int) -> Any:
     """Text the installer a single-use link that signs the field app in on their phone."""

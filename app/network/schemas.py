@@ -37,7 +37,12 @@ class BrandUpdateSchema(ma.Schema):
         allow_none=True,
         schemes={"https", "http"},
         validate=ma.validate.Length(max=500),
-        metadata={"description": "Where SLA alerts are POSTed (signed)"},
+        metadata={
+            "description": "Where SLA alerts are POSTed (signed): an absolute http(s) URL with "
+            "a host name; needs an sla_webhook_secret, sent with it or stored before",
+            "pattern": "^https?://",
+            "example": "https://hooks.example.com/sla",
+        },
     )
     sla_webhook_secret = ma.fields.String(
         load_only=True,
@@ -134,8 +139,15 @@ class ServiceAreaInputSchema(ma.Schema):
     type = ma.fields.String(
         required=True, validate=ma.validate.OneOf(["Polygon", "MultiPolygon", "Feature"])
     )
-    coordinates = ma.fields.List(ma.fields.Raw())
-    geometry = ma.fields.Dict()
+    coordinates = ma.fields.List(
+        ma.fields.List(ma.fields.Raw()),
+        metadata={
+            "description": "Polygon: rings of [lon, lat] positions, the first ring the outline, "
+            "each closed (last position = first) and not crossing itself; MultiPolygon: a list "
+            "of those",
+        },
+    )
+    geometry = ma.fields.Dict(metadata={"description": "A Feature's Polygon or MultiPolygon"})
 
 
 # For the API document: a square around People's Square, Shanghai; closed ring, [lon, lat].

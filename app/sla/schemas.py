@@ -107,6 +107,17 @@ def _hours(value: dict[str, Any]) -> None:
                 raise ma.ValidationError(f"Periods on weekday {day} overlap.")
 
 
+_PERIODS = {
+    "type": "array",
+    "items": {
+        "type": "array",
+        "minItems": 2,
+        "maxItems": 2,
+        "items": {"type": "string", "pattern": _HHMM.regex.pattern, "example": "09:00"},
+    },
+}
+
+
 class CalendarSchema(ma.Schema):
     timezone = TimeZone(required=True)
     hours = ma.fields.Dict(
@@ -116,7 +127,15 @@ class CalendarSchema(ma.Schema):
         ),
         required=True,
         validate=_hours,
-        metadata={"example": {"1": [["09:00", "18:00"]], "6": [["10:00", "16:00"]]}},
+        metadata={
+            "description": "Working periods by ISO weekday (1 = Monday … 7 = Sunday), local "
+            "time; at least one period; each ends after it starts; periods of a day do not "
+            "overlap",
+            "example": {"1": [["09:00", "18:00"]], "6": [["10:00", "16:00"]]},
+            "properties": {str(day): _PERIODS for day in range(1, 8)},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
     )
     holidays = ma.fields.List(ma.fields.Date(), load_default=list)
 
