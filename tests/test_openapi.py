@@ -15,7 +15,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 
 from app import create_app
 from app.auth.models import ApiKey
-from app.fields import PHONE_PATTERN, normalize_phone
+from app.fields import PHONE_PATTERN, normalize_phone, timezone_names
 from config import TestConfig
 from tests import factories
 
@@ -68,8 +68,8 @@ def _document() -> dict:
 
 
 # Loaded at import, not with schemathesis.pytest.from_fixture: that loader sets
-# `request.node._nodeid`, which pytest 9.2 no longer has. Requests go over HTTP to the
-# `live_server` fixture (the test database), so the checks' own probes reach it too.
+# `request.node._nodeid`, which pytest 9.2 no longer has. Requests go to the `app` fixture
+# (the test database) through WSGI, and so do the checks' own probes (`app=` is passed on).
 schema = schemathesis.openapi.from_dict(_document())
 # We send real keys; a generated Authorization header would only ever be a wrong one (the
 # ignored_auth check still probes every operation without and with a bad key).
@@ -94,6 +94,8 @@ def _valid_phones() -> list[str]:
 
 
 schemathesis.openapi.format("phone", st.sampled_from(_valid_phones()))
+# `format: time-zone`: a zone of the tz database the server has.
+schemathesis.openapi.format("time-zone", st.sampled_from(timezone_names()))
 # `format: url` (an absolute http(s) URL with a host name, as marshmallow checks it).
 schemathesis.openapi.format(
     "url", st.sampled_from(["https://hooks.example.com/sla", "http://127.0.0.1:8080/alerts"])
@@ -182,26 +184,30 @@ def _acceptance_within_rules(allowed: dict[str, str]) -> Any:
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_api(case, live_server, seeded):
+def test_api(case, app, seeded, request):
+    # Requests, and the checks' own probes (ignored_auth, ...), go through WSGI: no server to
+    # start per operation. Downloads go over HTTP, where the streamed file gets closed.
+    transport: dict[str, Any] = {"app": app}
+    if case.path.endswith("/content"):
+        transport = {"base_url": request.getfixturevalue("live_server")}
+    case.operation.schema.app = transport.get("app")
     excluded, additional = [], []
     rules = STATE_RULES.get(f"{case.method.upper()} {case.path}")
     if rules:
         excluded.append(checks.positive_data_acceptance)
         additional.append(_acceptance_within_rules(rules))
-    for key in (seeded.admin, seeded.brand):
-        case.call_and_validate(
-            base_url=live_server,
-            headers={"Authorization": f"Bearer {key}"},
-            excluded_checks=excluded,
-            additional_checks=additional,
-        )
-    if case.path_parameters and case.meta.generation.mode.is_positive:
-        # The same request once more, on rows that exist.
-        case.path_parameters.update({name: seeded.ids[name] for name in case.path_parameters})
+
+    def call_as_each() -> None:
         for key in (seeded.admin, seeded.brand):
             case.call_and_validate(
-                base_url=live_server,
                 headers={"Authorization": f"Bearer {key}"},
                 excluded_checks=excluded,
                 additional_checks=additional,
+                **transport,
             )
+
+    call_as_each()
+    if case.path_parameters and case.meta.generation.mode.is_positive:
+        # The same request once more, on rows that exist.
+        case.path_parameters.update({name: seeded.ids[name] for name in case.path_parameters})
+        call_as_each()

@@ -140,7 +140,8 @@ class ServiceAreaInputSchema(ma.Schema):
         required=True, validate=ma.validate.OneOf(["Polygon", "MultiPolygon", "Feature"])
     )
     coordinates = ma.fields.List(
-        ma.fields.List(ma.fields.Raw()),
+        # Positions are checked with the geometry, which names what is wrong with them.
+        ma.fields.List(ma.fields.Raw(allow_none=True)),
         metadata={
             "description": "Polygon: rings of [lon, lat] positions, the first ring the outline, "
             "each closed (last position = first) and not crossing itself; MultiPolygon: a list "
