@@ -183,14 +183,32 @@ def distinct(values: list[Any]) -> None:
         raise ma.ValidationError("Values must be distinct.")
 
 
+class Flag(ma.fields.Boolean):
+    """A JSON true or false, as the document says; marshmallow would also take 1, "yes", "on"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class JsonNumber(ma.fields.Float):
+    """A JSON number, as the document says; marshmallow would also take "1.5" (a string)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, str | bytes):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Latitude(**kwargs: Any) -> ma.fields.Float:
     """Latitude in degrees, WGS84."""
-    return ma.fields.Float(validate=ma.validate.Range(min=-90, max=90), allow_nan=False, **kwargs)
+    return JsonNumber(validate=ma.validate.Range(min=-90, max=90), allow_nan=False, **kwargs)
 
 
 def Longitude(**kwargs: Any) -> ma.fields.Float:
     """Longitude in degrees, WGS84."""
-    return ma.fields.Float(validate=ma.validate.Range(min=-180, max=180), allow_nan=False, **kwargs)
+    return JsonNumber(validate=ma.validate.Range(min=-180, max=180), allow_nan=False, **kwargs)
 
 
 YEARS = "^(19[7-9][0-9]|20[0-9][0-9])-"  # 1970–2099, stated in the OpenAPI document

@@ -8,8 +8,8 @@ import marshmallow as ma
 
 from app.fields import Id, Instant, Latitude, Longitude, Phone, Skills, TimeZone, distinct
 from app.jobs.enums import JobKind, JobStatus, Locale
-from app.openapi import states
 from app.network.enums import Category
+from app.openapi import states
 
 _CATEGORIES = [str(c) for c in Category]
 _KINDS = [str(k) for k in JobKind]

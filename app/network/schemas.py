@@ -8,7 +8,17 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Instant, Latitude, Longitude, Phone, Skills, TimeZone, distinct
+from app.fields import (
+    Flag,
+    Instant,
+    JsonNumber,
+    Latitude,
+    Longitude,
+    Phone,
+    Skills,
+    TimeZone,
+    distinct,
+)
 from app.network.enums import Category
 
 CATEGORIES = [str(c) for c in Category]
@@ -92,8 +102,8 @@ class DealerSettingsSchema(ma.Schema):
     change_cutoff_hours = ma.fields.Integer(
         strict=True, validate=ma.validate.Range(min=0, max=24 * 14)
     )
-    road_factor = ma.fields.Float(validate=ma.validate.Range(min=1.0, max=3.0))
-    average_speed_kmh = ma.fields.Float(validate=ma.validate.Range(min=5.0, max=120.0))
+    road_factor = JsonNumber(validate=ma.validate.Range(min=1.0, max=3.0))
+    average_speed_kmh = JsonNumber(validate=ma.validate.Range(min=5.0, max=120.0))
     plan_at = ma.fields.String(
         validate=_HHMM,
         metadata={"description": "Local time at which tomorrow's day plan is made, e.g. 18:00"},
@@ -110,7 +120,7 @@ class DealerUpdateSchema(DealerSettingsSchema):
     name = ma.fields.String(validate=_name)
     timezone = TimeZone()
     phone = Phone(allow_none=True)
-    active = ma.fields.Boolean()
+    active = Flag()
 
 
 class DealerSchema(ma.Schema):
@@ -124,8 +134,8 @@ class DealerSchema(ma.Schema):
     lead_time_hours = ma.fields.Integer(required=True)
     horizon_days = ma.fields.Integer(required=True)
     change_cutoff_hours = ma.fields.Integer(required=True)
-    road_factor = ma.fields.Float(required=True)
-    average_speed_kmh = ma.fields.Float(required=True)
+    road_factor = JsonNumber(required=True)
+    average_speed_kmh = JsonNumber(required=True)
     plan_at = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
 
@@ -229,7 +239,7 @@ class InstallerCreateSchema(ma.Schema):
     max_jobs_per_day = ma.fields.Integer(
         load_default=6, strict=True, validate=ma.validate.Range(min=1, max=30)
     )
-    active = ma.fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
     shifts = Shifts(load_default=list)
 
 
@@ -241,7 +251,7 @@ class InstallerUpdateSchema(ma.Schema):
     home_lon = Longitude()
     timezone = TimeZone()
     max_jobs_per_day = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=30))
-    active = ma.fields.Boolean()
+    active = Flag()
 
 
 class ShiftsInputSchema(ma.Schema):

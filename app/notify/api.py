@@ -14,7 +14,6 @@ from app.network.models import Brand
 from app.notify import blp
 from app.notify import service as notify
 from app.notify.reactions import job_context
-from app.notify.templates import BRAND_TEMPLATES
 from app.notify.schemas import (
     MessageListArgsSchema,
     MessageSchema,
@@ -23,6 +22,7 @@ from app.notify.schemas import (
     TemplateInputSchema,
     TemplateSchema,
 )
+from app.notify.templates import BRAND_TEMPLATES
 from app.pagination import page_schema, paginate
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Id, Instant, TimeZone
+from app.fields import Flag, Id, Instant, TimeZone
 from app.network.enums import Category
 from app.pagination import PageArgsSchema
 from app.sla.alerts import STATUSES
@@ -46,8 +46,8 @@ class PolicyFieldsSchema(ma.Schema):
         validate=ma.validate.Range(min=0, max=240),
         metadata={"description": "On-time arrival: inside the booked window plus this"},
     )
-    track_first_visit = ma.fields.Boolean()
-    business_hours = ma.fields.Boolean(
+    track_first_visit = Flag()
+    business_hours = Flag(
         metadata={"description": "Clocks pause outside the brand's business hours"}
     )
 
