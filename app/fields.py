@@ -116,11 +116,14 @@ def normalize_phone(value: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+# E.164: +, then 7–15 digits, the first not 0; single spaces may group the digits.
+PHONE_PATTERN = r"^\+[1-9]( ?[0-9]){6,14}$"
 PHONE_DESCRIPTION = (
-    "A phone number in E.164 form (+, country code, number; e.g. +8613812345678) that is "
-    "valid in its country's numbering plan (libphonenumber's is_valid_number)."
+    "A phone number in E.164 form (+, country code, number; e.g. +8613812345678 or "
+    "+86 138 1234 5678) that is valid in its country's numbering plan (libphonenumber's "
+    "is_valid_number); answers show it without spaces."
 )
+_PHONE_FORM = re.compile(PHONE_PATTERN)
 
 
 class Phone(ma.fields.String):
@@ -133,8 +136,8 @@ class Phone(ma.fields.String):
     def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.setdefault("metadata", {})
         metadata.setdefault("example", "+8613812345678")
-        # The pattern states the E.164 form; `format: phone` and the description state that
-        # the number must also exist in its country's numbering plan, which no pattern can.
+        # The pattern states the form; `format: phone` and the description state that the
+        # number must also exist in its country's numbering plan, which no pattern can.
         metadata.setdefault("pattern", PHONE_PATTERN)
         metadata.setdefault("format", "phone")
         own = metadata.get("description")
@@ -143,7 +146,8 @@ class Phone(ma.fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
-        phone = normalize_phone(raw)
+        # The documented form only: libphonenumber alone would also read "+8613812345678*".
+        phone = normalize_phone(raw) if _PHONE_FORM.fullmatch(raw) else None
         if phone is None:
             raise self.make_error("phone")
         return phone
