@@ -107,24 +107,23 @@ def _hours(value: dict[str, Any]) -> None:
                 raise ma.ValidationError(f"Periods on weekday {day} overlap.")
 
 
-_PERIODS = {
-    "type": "array",
-    "items": {
-        "type": "array",
-        "minItems": 2,
-        "maxItems": 2,
-        "items": {"type": "string", "pattern": _HHMM.regex.pattern, "example": "09:00"},
-    },
-}
+def _periods() -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.List(ma.fields.String(validate=_HHMM), validate=ma.validate.Length(equal=2)),
+        metadata={"example": [["09:00", "18:00"]]},
+    )
+
+
+class WeekHoursSchema(ma.Schema.from_dict({str(day): _periods() for day in range(1, 8)})):  # type: ignore[misc]
+    """Working periods by ISO weekday, "1" (Monday) … "7" (Sunday); other keys are refused."""
+
+    error_messages = {"unknown": "Not an ISO weekday; use 1 (Monday) … 7 (Sunday)."}
 
 
 class CalendarSchema(ma.Schema):
     timezone = TimeZone(required=True)
-    hours = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.List(
-            ma.fields.List(ma.fields.String(validate=_HHMM), validate=ma.validate.Length(equal=2))
-        ),
+    hours = ma.fields.Nested(
+        WeekHoursSchema,
         required=True,
         validate=_hours,
         metadata={
@@ -132,9 +131,6 @@ class CalendarSchema(ma.Schema):
             "time; at least one period; each ends after it starts; periods of a day do not "
             "overlap",
             "example": {"1": [["09:00", "18:00"]], "6": [["10:00", "16:00"]]},
-            "properties": {str(day): _PERIODS for day in range(1, 8)},
-            "additionalProperties": False,
-            "minProperties": 1,
         },
     )
     holidays = ma.fields.List(ma.fields.Date(), load_default=list)
