@@ -112,3 +112,11 @@ def test_installer_coordinates_are_json_numbers(app, admin):
     response = admin.patch(f"/api/v1/installers/{installer.id}", json={"home_lat": "31.2"})
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == ["home_lat"]
+
+
+def test_inviting_an_inactive_installer_is_a_conflict(app, admin):
+    # It answered 410 Gone, a status a client takes for a resource that is gone for good.
+    installer = factories.installer(app, factories.dealer(app), active=False)
+    response = admin.post(f"/api/v1/installers/{installer.id}/invite", json={})
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "installer_inactive"
