@@ -19,10 +19,15 @@ from app.auth.models import ApiKey
 from app.fields import PHONE_PATTERN, normalize_phone, timezone_names
 from config import TestConfig
 from tests import factories
+from tests.conftest import empty_database
 
 
 @pytest.fixture
 def seeded(app):
+    return seed(app)
+
+
+def seed(app):
     """A small network with data in every table, keys for an admin and a brand, and the ids
     that exist (generated ids mostly name nothing)."""
     brand = factories.brand(app, code="oak", name="Oak")
@@ -178,6 +183,17 @@ def _acceptance_within_rules(allowed: dict[str, str]) -> Any:
     return check
 
 
+def checks_for(case: Any) -> tuple[list[Any], list[Any]]:
+    """Every check; positive_data_acceptance narrowed by STATE_RULES where they apply."""
+    excluded: list[Any] = []
+    additional: list[Any] = []
+    rules = STATE_RULES.get(f"{case.method.upper()} {case.path}")
+    if rules:
+        excluded.append(checks.positive_data_acceptance)
+        additional.append(_acceptance_within_rules(rules))
+    return excluded, additional
+
+
 @pytest.mark.slow
 @schema.parametrize()
 @settings(
@@ -193,11 +209,7 @@ def test_api(case, app, seeded, request):
     if case.path.endswith("/content"):
         transport = {"base_url": request.getfixturevalue("live_server")}
     case.operation.schema.app = transport.get("app")
-    excluded, additional = [], []
-    rules = STATE_RULES.get(f"{case.method.upper()} {case.path}")
-    if rules:
-        excluded.append(checks.positive_data_acceptance)
-        additional.append(_acceptance_within_rules(rules))
+    excluded, additional = checks_for(case)
 
     def call_as_each() -> None:
         for key in (seeded.admin, seeded.brand):
@@ -215,3 +227,39 @@ def test_api(case, app, seeded, request):
         # refused there too, and one it allows accepted (ids generated mostly name nothing).
         case.path_parameters.update({name: seeded.ids[name] for name in case.path_parameters})
         call_as_each()
+
+
+@pytest.mark.slow
+def test_api_workflows(app):
+    """Chains of calls along the links schemathesis infers (create, then read, change, delete),
+    each chain on a freshly seeded database."""
+    schema.app = app
+    keys = {}
+
+    class Workflows(schema.as_state_machine()):  # type: ignore[misc]
+        def setup(self) -> None:
+            empty_database(app)
+            keys["admin"] = seed(app).admin
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": {"Authorization": f"Bearer {keys['admin']}"}, "app": app}
+
+        def validate_response(self, response: Any, case: Any, additional_checks=None, **kwargs):
+            excluded, additional = checks_for(case)
+            case.validate_response(
+                response,
+                excluded_checks=excluded,
+                additional_checks=additional,
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs,
+            )
+
+    Workflows.run(
+        settings=settings(
+            max_examples=int(os.environ.get("OPENAPI_WORKFLOWS", "15")),
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
