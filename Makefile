@@ -50,6 +50,10 @@ pytest: $(VENV)/.installed-dev
 
 test: lint typecheck pytest
 
+# The schemathesis run of tests/test_openapi.py with more examples per operation.
+fuzz: $(VENV)/.installed-dev
+	OPENAPI_EXAMPLES=$${OPENAPI_EXAMPLES:-100} $(BIN)/pytest -q tests/test_openapi.py
+
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 

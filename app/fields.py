@@ -68,6 +68,15 @@ def is_timezone(name: str) -> bool:
 
 # The shape of a zone name, for the API document; the zone must also exist (is_timezone).
 TIMEZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"
+TIMEZONE_DESCRIPTION = (
+    "An IANA time zone name of the tz database (e.g. Asia/Shanghai, Europe/Berlin, UTC)."
+)
+
+
+@cache
+def timezone_names() -> list[str]:
+    """Every zone name is_timezone accepts, sorted (the enum of the API document)."""
+    return sorted(name for name in _zones() if is_timezone(name))
 
 
 class TimeZone(ma.fields.String):
@@ -80,8 +89,11 @@ class TimeZone(ma.fields.String):
     def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.setdefault("metadata", {})
         metadata.setdefault("example", "Asia/Shanghai")
+        # The pattern states the shape; `format: time-zone` and the description that the zone
+        # must exist (an enum of ~600 names would bloat the document and every test of it).
         metadata.setdefault("pattern", TIMEZONE_PATTERN)
-        metadata.setdefault("description", "An IANA time zone name")
+        metadata.setdefault("format", "time-zone")
+        metadata.setdefault("description", TIMEZONE_DESCRIPTION)
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -104,6 +116,16 @@ def normalize_phone(value: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# E.164: +, then 7–15 digits, the first not 0; single spaces may group the digits.
+PHONE_PATTERN = r"^\+[1-9]( ?[0-9]){6,14}$"
+PHONE_DESCRIPTION = (
+    "A phone number in E.164 form (+, country code, number; e.g. +8613812345678 or "
+    "+86 138 1234 5678) that is valid in its country's numbering plan (libphonenumber's "
+    "is_valid_number); answers show it without spaces."
+)
+_PHONE_FORM = re.compile(PHONE_PATTERN)
+
+
 class Phone(ma.fields.String):
     """A valid phone number in E.164 form (+8613800138000)."""
 
@@ -114,13 +136,18 @@ class Phone(ma.fields.String):
     def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.setdefault("metadata", {})
         metadata.setdefault("example", "+8613812345678")
-        # Documents the E.164 form; spaces are accepted too and validity is libphonenumber's.
-        metadata.setdefault("pattern", r"^\+[1-9][0-9]{6,14}$")
+        # The pattern states the form; `format: phone` and the description state that the
+        # number must also exist in its country's numbering plan, which no pattern can.
+        metadata.setdefault("pattern", PHONE_PATTERN)
+        metadata.setdefault("format", "phone")
+        own = metadata.get("description")
+        metadata["description"] = f"{own}. {PHONE_DESCRIPTION}" if own else PHONE_DESCRIPTION
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         raw = super()._deserialize(value, attr, data, **kwargs)
-        phone = normalize_phone(raw)
+        # The documented form only: libphonenumber alone would also read "+8613812345678*".
+        phone = normalize_phone(raw) if _PHONE_FORM.fullmatch(raw) else None
         if phone is None:
             raise self.make_error("phone")
         return phone
@@ -160,14 +187,32 @@ def distinct(values: list[Any]) -> None:
         raise ma.ValidationError("Values must be distinct.")
 
 
+class Flag(ma.fields.Boolean):
+    """A JSON true or false, as the document says; marshmallow would also take 1, "yes", "on"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class JsonNumber(ma.fields.Float):
+    """A JSON number, as the document says; marshmallow would also take "1.5" (a string)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, str | bytes):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Latitude(**kwargs: Any) -> ma.fields.Float:
     """Latitude in degrees, WGS84."""
-    return ma.fields.Float(validate=ma.validate.Range(min=-90, max=90), allow_nan=False, **kwargs)
+    return JsonNumber(validate=ma.validate.Range(min=-90, max=90), allow_nan=False, **kwargs)
 
 
 def Longitude(**kwargs: Any) -> ma.fields.Float:
     """Longitude in degrees, WGS84."""
-    return ma.fields.Float(validate=ma.validate.Range(min=-180, max=180), allow_nan=False, **kwargs)
+    return JsonNumber(validate=ma.validate.Range(min=-180, max=180), allow_nan=False, **kwargs)
 
 
 YEARS = "^(19[7-9][0-9]|20[0-9][0-9])-"  # 1970–2099, stated in the OpenAPI document

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import flask_smorest
 import marshmallow as ma
+from apispec.ext.marshmallow import resolver
 from werkzeug.exceptions import HTTPException, UnprocessableEntity
 from werkzeug.routing import BaseConverter
 
@@ -36,6 +38,26 @@ class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorDetailSchema, required=True)
 
 
+SchemaClass = TypeVar("SchemaClass", bound=type[ma.Schema])
+# JSON Schema keywords for rules across fields (oneOf, anyOf) that a schema's validators check
+# and apispec cannot derive from the fields; added to the schema's component in the document.
+_RULES: dict[type[ma.Schema], dict[str, Any]] = {}
+
+
+def states(**keywords: Any) -> Callable[[SchemaClass], SchemaClass]:
+    """Class decorator: state a schema's rules across fields in its OpenAPI component."""
+
+    def decorate(schema: SchemaClass) -> SchemaClass:
+        _RULES[schema] = keywords
+        return schema
+
+    return decorate
+
+
+# Stands for "absent or null" in a rule across fields.
+NOT_A_VALUE: dict[str, Any] = {"nullable": True, "enum": [None]}
+
+
 class Api(flask_smorest.Api):
     """The API object: documents our error shape and renders HTTP errors with it."""
 
@@ -43,6 +65,14 @@ class Api(flask_smorest.Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_exception_response(error)
+
+    def register_blueprint(self, blp: flask_smorest.Blueprint, **options: Any) -> None:
+        super().register_blueprint(blp, **options)
+        components = self.spec.components.schemas
+        for schema, keywords in _RULES.items():
+            name = resolver(schema)
+            if name in components:
+                components[name].update(keywords)
 
 
 class DateConverter(BaseConverter):

@@ -70,6 +70,12 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(autouse=True)
 def _empty_database(app: Flask) -> Iterator[None]:
+    empty_database(app)
+    yield
+
+
+def empty_database(app: Flask) -> None:
+    """Delete every row, forget the caches and rate limits, empty the upload folder."""
     from app.auth import service as auth_service
     from app.dispatch import areas
     from app.extensions import limiter
@@ -86,7 +92,6 @@ def _empty_database(app: Flask) -> Iterator[None]:
     uploads = Path(app.config["UPLOAD_DIR"])
     shutil.rmtree(uploads, ignore_errors=True)
     uploads.mkdir()
-    yield
 
 
 @pytest.fixture

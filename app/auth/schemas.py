@@ -4,9 +4,36 @@ import marshmallow as ma
 
 from app.auth.enums import API_KEY_ROLES
 from app.fields import Id
+from app.openapi import NOT_A_VALUE, states
+
+# Who owns a key or a user, by role: a brand's names its brand_id, a dealer's its dealer_id,
+# an admin's neither (check_owner in service.py).
+_ID = {"type": "integer"}
+OWNER_BY_ROLE = {
+    "oneOf": [
+        {
+            "properties": {
+                "role": {"enum": ["admin"]},
+                "brand_id": NOT_A_VALUE,
+                "dealer_id": NOT_A_VALUE,
+            }
+        },
+        {
+            "properties": {"role": {"enum": ["brand"]}, "brand_id": _ID, "dealer_id": NOT_A_VALUE},
+            "required": ["brand_id"],
+        },
+        {
+            "properties": {"role": {"enum": ["dealer"]}, "brand_id": NOT_A_VALUE, "dealer_id": _ID},
+            "required": ["dealer_id"],
+        },
+    ]
+}
 
 
+@states(**OWNER_BY_ROLE)
 class ApiKeyCreateSchema(ma.Schema):
+    """An admin key names no owner, a brand key its brand_id, a dealer key its dealer_id."""
+
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
     role = ma.fields.String(
         required=True, validate=ma.validate.OneOf([str(r) for r in API_KEY_ROLES])
@@ -36,7 +63,11 @@ class ApiKeyCreatedSchema(ApiKeySchema):
     )
 
 
+@states(**OWNER_BY_ROLE)
 class UserCreateSchema(ma.Schema):
+    """An admin names no owner, a brand user its brand_id, a dealer user its dealer_id; the
+    e-mail address must be new."""
+
     email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
     password = ma.fields.String(

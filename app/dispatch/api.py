@@ -43,7 +43,7 @@ def candidates(job_id: int) -> Any:
 
 @blp.route("/jobs/<int:job_id>/assign", methods=["POST"])
 @require_role(Role.ADMIN, Role.BRAND)
-@blp.arguments(AssignInputSchema)
+@blp.arguments(AssignInputSchema, required=False)
 @blp.response(200, JobSchema)
 def assign(args: dict[str, Any], job_id: int) -> Any:
     """Assign a created job to an eligible dealer (or the best one when none is named)."""

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from app.field.enums import AttachmentKind, FailureReason, FieldAction
-from app.fields import Id, Instant, Latitude, Longitude
+from app.fields import Flag, Id, Instant, JsonNumber, Latitude, Longitude
 from app.jobs.schemas import ItemSchema, JobEventSchema
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -105,14 +105,14 @@ class RouteSchema(ma.Schema):
 class PositionSchema(ma.Schema):
     lat = Latitude(required=True)
     lon = Longitude(required=True)
-    accuracy_m = ma.fields.Float(
+    accuracy_m = JsonNumber(
         load_default=None, allow_none=True, validate=ma.validate.Range(min=0, max=100_000)
     )
 
 
 class ChecklistItemSchema(ma.Schema):
     label = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-    done = ma.fields.Boolean(required=True)
+    done = Flag(required=True)
 
 
 class FieldEventSchema(ma.Schema):

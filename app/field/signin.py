@@ -15,7 +15,7 @@ from sqlalchemy import select, text, update
 from app.auth.models import DeviceToken, InstallerCode, InstallerInvite
 from app.auth.service import DEVICE_PREFIX, Actor, Principal, hash_key
 from app.db import transaction, utcnow
-from app.errors import AppError, Gone, NotFound, TooManyRequests, Unauthorized
+from app.errors import AppError, Conflict, Gone, NotFound, TooManyRequests, Unauthorized
 from app.extensions import db
 from app.network.models import Dealer, Installer
 from app.notify.service import queue_sms
@@ -200,7 +200,11 @@ def create_invite(
 ) -> tuple[InstallerInvite, str]:
     """Make a single-use sign-in link for an installer and (by default) text it to them."""
     if not installer.active:
-        raise Gone(f"Installer {installer.id} is not active.", code="installer_inactive")
+        # A state the request conflicts with (409), as for illegal transitions: reactivate first.
+        raise Conflict(
+            f"Installer {installer.id} is not active; reactivate them first.",
+            code="installer_inactive",
+        )
     now = utcnow()
     raw = secrets.token_urlsafe(32)
     invite = InstallerInvite(

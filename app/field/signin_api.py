@@ -30,7 +30,7 @@ NO_AUTH: dict[str, Any] = {"security": []}
 
 @access_blp.route("/installers/<int:installer_id>/invite", methods=["POST"])
 @require_role(Role.ADMIN, Role.DEALER)
-@access_blp.arguments(InviteCreateSchema)
+@access_blp.arguments(InviteCreateSchema, required=False)
 @access_blp.response(201, InviteSchema)
 def invite_installer(args: dict[str, Any], installer_id: int) -> Any:
     """Text the installer a single-use link that signs the field app in on their phone."""

@@ -79,7 +79,7 @@ def get_job(job_id: int) -> Any:
 
 @blp.route("/jobs/<int:job_id>", methods=["PATCH"])
 @require_role(Role.BRAND, Role.ADMIN)
-@blp.arguments(JobUpdateSchema)
+@blp.arguments(JobUpdateSchema, required=False)
 @blp.response(200, JobSchema)
 def update_job(args: dict[str, Any], job_id: int) -> Any:
     """Change a job's details (consumer contact, items, notes; address before scheduling)."""

@@ -6,10 +6,17 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Id, Latitude, Longitude, Skills, TimeZone
+from app.fields import Flag, Id, Latitude, Longitude, Skills, TimeZone
 from app.jobs.enums import GoodsStatus, JobKind, OrderStatus
-from app.jobs.schemas import ConsumerSchema, ItemSchema, JobSchema, _both_or_neither
+from app.jobs.schemas import (
+    BOTH_OR_NEITHER,
+    ConsumerSchema,
+    ItemSchema,
+    JobSchema,
+    _both_or_neither,
+)
 from app.network.enums import Category
+from app.openapi import states
 
 _KINDS = [str(k) for k in JobKind]
 
@@ -23,7 +30,7 @@ class VisitCreateSchema(ma.Schema):
     duration_minutes = ma.fields.Integer(
         required=True, strict=True, validate=ma.validate.Range(min=5, max=720)
     )
-    needs_goods = ma.fields.Boolean(
+    needs_goods = Flag(
         load_default=None,
         allow_none=True,
         metadata={
@@ -48,7 +55,7 @@ class VisitCreateSchema(ma.Schema):
         validate=ma.validate.Range(min=0, max=720),
         metadata={"description": "At least this long after the earlier visit's window ends"},
     )
-    same_crew_same_day = ma.fields.Boolean(
+    same_crew_same_day = Flag(
         load_default=False,
         metadata={"description": "The same installer, the same day, after the earlier visit"},
     )
@@ -63,6 +70,7 @@ def _visits(required: bool = True) -> ma.fields.List:
     )
 
 
+@states(**BOTH_OR_NEITHER)
 class OrderCreateSchema(ma.Schema):
     """A brand's order: what was sold, to whom and where, and the visits it takes."""
 

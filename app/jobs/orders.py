@@ -81,27 +81,29 @@ def _visit_fields(shared: dict[str, Any], visit: dict[str, Any], n: int) -> dict
 
 def check_visits(visits: list[dict[str, Any]], *, first: int = 1, key: str = "visits") -> None:
     """Refuse (422) a dependency that does not name an earlier visit of the order, or that
-    says neither how long after nor same crew, or both."""
-    errors: dict[str, list[str]] = {}
+    says neither how long after nor same crew, or both. Errors name the visit by its place in
+    the list, as the schema's own errors do: {"visits": {"1": {"after": [...]}}}."""
+    errors: dict[str, dict[str, list[str]]] = {}
     for n, visit in enumerate(visits, start=first):
         after = visit.get("after")
-        where = f"{key}.{n - first}"
+        where = errors.setdefault(str(n - first), {})
         gap, same = visit.get("min_gap_hours"), bool(visit.get("same_crew_same_day"))
         if after is None:
             if gap is not None or same:
-                errors[f"{where}.after"] = ["required with min_gap_hours or same_crew_same_day"]
+                where["after"] = ["required with min_gap_hours or same_crew_same_day"]
             continue
         if not 1 <= after < n:
-            errors[f"{where}.after"] = [f"the sequence of an earlier visit (1 to {n - 1})"]
+            where["after"] = [f"the sequence of an earlier visit (1 to {n - 1})"]
         if (gap is None) == (not same):
-            errors[where] = ["a dependency needs min_gap_hours or same_crew_same_day (one)"]
+            where["_schema"] = ["a dependency needs min_gap_hours or same_crew_same_day (one)"]
+    found: dict[str, Any] = {place: errs for place, errs in errors.items() if errs}
     if first + len(visits) - 1 > MAX_SEQUENCE:
-        errors[key] = [f"an order has at most {MAX_SEQUENCE} visits"]
-    if errors:
+        found["_schema"] = [f"an order has at most {MAX_SEQUENCE} visits"]
+    if found:
         raise Unprocessable(
             'Each dependency names an earlier visit by its sequence ("after": 1) and either '
             "min_gap_hours (e.g. 24) or same_crew_same_day: true.",
-            fields=errors,
+            fields={key: found},
         )
 
 

@@ -9,6 +9,7 @@ import marshmallow as ma
 from app.fields import Id, Instant, Latitude, Longitude, Phone, Skills, TimeZone, distinct
 from app.jobs.enums import JobKind, JobStatus, Locale
 from app.network.enums import Category
+from app.openapi import states
 
 _CATEGORIES = [str(c) for c in Category]
 _KINDS = [str(k) for k in JobKind]
@@ -39,13 +40,28 @@ class ConsumerUpdateSchema(ma.Schema):
     locale = ma.fields.String(validate=ma.validate.OneOf([str(x) for x in Locale]))
 
 
+# lat and lon come together: both numbers, or neither (absent or null).
+_NOT_A_NUMBER = {"not": {"type": "number"}}
+BOTH_OR_NEITHER = {
+    "anyOf": [
+        {
+            "required": ["lat", "lon"],
+            "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+        },
+        {"properties": {"lat": _NOT_A_NUMBER, "lon": _NOT_A_NUMBER}},
+    ]
+}
+
+
 def _both_or_neither(data: dict[str, Any]) -> None:
     if (data.get("lat") is None) != (data.get("lon") is None):
         raise ma.ValidationError("Send both lat and lon, or neither.", "lat")
 
 
+@states(**BOTH_OR_NEITHER)
 class JobCreateSchema(ma.Schema):
-    """A brand's order. Status, ids and assignment are set by the platform, never by the caller."""
+    """A brand's order. Status, ids and assignment are set by the platform, never by the caller.
+    lat and lon come together, or the address is geocoded."""
 
     external_id = ma.fields.String(
         required=True,
@@ -74,8 +90,10 @@ class JobCreateSchema(ma.Schema):
         _both_or_neither(data)
 
 
+@states(**BOTH_OR_NEITHER)
 class JobUpdateSchema(ma.Schema):
-    """Fields a brand may still change; anything else is refused as unknown."""
+    """Fields a brand may still change; anything else is refused as unknown. lat and lon come
+    together."""
 
     items = ma.fields.List(ma.fields.Nested(ItemSchema), validate=ma.validate.Length(max=100))
     consumer = ma.fields.Nested(ConsumerUpdateSchema)

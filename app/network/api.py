@@ -83,7 +83,7 @@ def get_brand(brand_id: int) -> Any:
 
 @blp.route("/brands/<int:brand_id>", methods=["PATCH"])
 @require_role(Role.ADMIN)
-@blp.arguments(BrandUpdateSchema)
+@blp.arguments(BrandUpdateSchema, required=False)
 @blp.response(200, BrandSchema)
 def update_brand(args: dict[str, Any], brand_id: int) -> Any:
     """Change a brand."""
@@ -120,7 +120,7 @@ def get_dealer(dealer_id: int) -> Any:
 
 @blp.route("/dealers/<int:dealer_id>", methods=["PATCH"])
 @require_role(Role.ADMIN, Role.DEALER)
-@blp.arguments(DealerUpdateSchema)
+@blp.arguments(DealerUpdateSchema, required=False)
 @blp.response(200, DealerSchema)
 def update_dealer(args: dict[str, Any], dealer_id: int) -> Any:
     """Change a dealer's settings."""
@@ -206,7 +206,7 @@ def get_installer(installer_id: int) -> Any:
 
 @blp.route("/installers/<int:installer_id>", methods=["PATCH"])
 @require_role(Role.ADMIN, Role.DEALER)
-@blp.arguments(InstallerUpdateSchema)
+@blp.arguments(InstallerUpdateSchema, required=False)
 @blp.response(200, InstallerChangedSchema)
 def update_installer(args: dict[str, Any], installer_id: int) -> Any:
     """Change an installer (skills, home base, capacity, active …); re-plans their booked days."""

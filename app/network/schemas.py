@@ -8,7 +8,17 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Instant, Latitude, Longitude, Phone, Skills, TimeZone, distinct
+from app.fields import (
+    Flag,
+    Instant,
+    JsonNumber,
+    Latitude,
+    Longitude,
+    Phone,
+    Skills,
+    TimeZone,
+    distinct,
+)
 from app.network.enums import Category
 
 CATEGORIES = [str(c) for c in Category]
@@ -37,7 +47,12 @@ class BrandUpdateSchema(ma.Schema):
         allow_none=True,
         schemes={"https", "http"},
         validate=ma.validate.Length(max=500),
-        metadata={"description": "Where SLA alerts are POSTed (signed)"},
+        metadata={
+            "description": "Where SLA alerts are POSTed (signed): an absolute http(s) URL with "
+            "a host name; needs an sla_webhook_secret, sent with it or stored before",
+            "pattern": "^https?://",
+            "example": "https://hooks.example.com/sla",
+        },
     )
     sla_webhook_secret = ma.fields.String(
         load_only=True,
@@ -87,8 +102,8 @@ class DealerSettingsSchema(ma.Schema):
     change_cutoff_hours = ma.fields.Integer(
         strict=True, validate=ma.validate.Range(min=0, max=24 * 14)
     )
-    road_factor = ma.fields.Float(validate=ma.validate.Range(min=1.0, max=3.0))
-    average_speed_kmh = ma.fields.Float(validate=ma.validate.Range(min=5.0, max=120.0))
+    road_factor = JsonNumber(validate=ma.validate.Range(min=1.0, max=3.0))
+    average_speed_kmh = JsonNumber(validate=ma.validate.Range(min=5.0, max=120.0))
     plan_at = ma.fields.String(
         validate=_HHMM,
         metadata={"description": "Local time at which tomorrow's day plan is made, e.g. 18:00"},
@@ -105,7 +120,7 @@ class DealerUpdateSchema(DealerSettingsSchema):
     name = ma.fields.String(validate=_name)
     timezone = TimeZone()
     phone = Phone(allow_none=True)
-    active = ma.fields.Boolean()
+    active = Flag()
 
 
 class DealerSchema(ma.Schema):
@@ -119,8 +134,8 @@ class DealerSchema(ma.Schema):
     lead_time_hours = ma.fields.Integer(required=True)
     horizon_days = ma.fields.Integer(required=True)
     change_cutoff_hours = ma.fields.Integer(required=True)
-    road_factor = ma.fields.Float(required=True)
-    average_speed_kmh = ma.fields.Float(required=True)
+    road_factor = JsonNumber(required=True)
+    average_speed_kmh = JsonNumber(required=True)
     plan_at = ma.fields.String(required=True)
     created_at = ma.fields.DateTime(required=True)
 
@@ -134,8 +149,16 @@ class ServiceAreaInputSchema(ma.Schema):
     type = ma.fields.String(
         required=True, validate=ma.validate.OneOf(["Polygon", "MultiPolygon", "Feature"])
     )
-    coordinates = ma.fields.List(ma.fields.Raw())
-    geometry = ma.fields.Dict()
+    coordinates = ma.fields.List(
+        # Positions are checked with the geometry, which names what is wrong with them.
+        ma.fields.List(ma.fields.Raw(allow_none=True)),
+        metadata={
+            "description": "Polygon: rings of [lon, lat] positions, the first ring the outline, "
+            "each closed (last position = first) and not crossing itself; MultiPolygon: a list "
+            "of those",
+        },
+    )
+    geometry = ma.fields.Dict(metadata={"description": "A Feature's Polygon or MultiPolygon"})
 
 
 # For the API document: a square around People's Square, Shanghai; closed ring, [lon, lat].
@@ -216,7 +239,7 @@ class InstallerCreateSchema(ma.Schema):
     max_jobs_per_day = ma.fields.Integer(
         load_default=6, strict=True, validate=ma.validate.Range(min=1, max=30)
     )
-    active = ma.fields.Boolean(load_default=True)
+    active = Flag(load_default=True)
     shifts = Shifts(load_default=list)
 
 
@@ -228,7 +251,7 @@ class InstallerUpdateSchema(ma.Schema):
     home_lon = Longitude()
     timezone = TimeZone()
     max_jobs_per_day = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=30))
-    active = ma.fields.Boolean()
+    active = Flag()
 
 
 class ShiftsInputSchema(ma.Schema):

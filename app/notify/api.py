@@ -22,6 +22,7 @@ from app.notify.schemas import (
     TemplateInputSchema,
     TemplateSchema,
 )
+from app.notify.templates import BRAND_TEMPLATES
 from app.pagination import page_schema, paginate
 
 
@@ -67,7 +68,22 @@ def list_templates(brand_id: int) -> Any:
     return notify.brand_templates(_brand(brand_id).id)
 
 
-@blp.route("/brands/<int:brand_id>/sms-templates/<template_key>/<locale>", methods=["PUT"])
+# The templates a brand may word itself, and the languages there is wording for.
+TEMPLATE_PARAMETERS = [
+    {
+        "in": "path",
+        "name": "template_key",
+        "schema": {"type": "string", "enum": sorted(BRAND_TEMPLATES)},
+    },
+    {"in": "path", "name": "locale", "schema": {"type": "string", "enum": list(notify.LOCALES)}},
+]
+
+
+@blp.route(
+    "/brands/<int:brand_id>/sms-templates/<template_key>/<locale>",
+    methods=["PUT"],
+    parameters=TEMPLATE_PARAMETERS,
+)
 @require_role(Role.ADMIN, Role.BRAND)
 @blp.arguments(TemplateInputSchema)
 @blp.response(200, TemplateSchema)
@@ -79,7 +95,11 @@ def put_template(args: dict[str, Any], brand_id: int, template_key: str, locale:
     return notify.brand_template(brand.id, template_key, locale)
 
 
-@blp.route("/brands/<int:brand_id>/sms-templates/<template_key>/<locale>", methods=["DELETE"])
+@blp.route(
+    "/brands/<int:brand_id>/sms-templates/<template_key>/<locale>",
+    methods=["DELETE"],
+    parameters=TEMPLATE_PARAMETERS,
+)
 @require_role(Role.ADMIN, Role.BRAND)
 @blp.response(204)
 def delete_template(brand_id: int, template_key: str, locale: str) -> None:

@@ -52,7 +52,7 @@ def list_policies(brand_id: int) -> Any:
 
 @blp.route("/brands/<int:brand_id>/sla-policies", methods=["POST"])
 @require_role(*OWNERS)
-@blp.arguments(PolicyCreateSchema)
+@blp.arguments(PolicyCreateSchema, required=False)
 @blp.response(201, PolicySchema)
 def create_policy(args: dict[str, Any], brand_id: int) -> Any:
     """Promise targets for all the brand's jobs, a category, a region, or both."""
@@ -62,7 +62,7 @@ def create_policy(args: dict[str, Any], brand_id: int) -> Any:
 
 @blp.route("/brands/<int:brand_id>/sla-policies/<int:policy_id>", methods=["PUT"])
 @require_role(*OWNERS)
-@blp.arguments(PolicyFieldsSchema)
+@blp.arguments(PolicyFieldsSchema, required=False)
 @blp.response(200, PolicySchema)
 def revise_policy(args: dict[str, Any], brand_id: int, policy_id: int) -> Any:
     """Change targets: a new version for new jobs; jobs already created keep theirs."""

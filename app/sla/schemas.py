@@ -7,7 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from app.fields import Id, Instant, TimeZone
+from app.fields import Flag, Id, Instant, TimeZone
 from app.network.enums import Category
 from app.pagination import PageArgsSchema
 from app.sla.alerts import STATUSES
@@ -46,8 +46,8 @@ class PolicyFieldsSchema(ma.Schema):
         validate=ma.validate.Range(min=0, max=240),
         metadata={"description": "On-time arrival: inside the booked window plus this"},
     )
-    track_first_visit = ma.fields.Boolean()
-    business_hours = ma.fields.Boolean(
+    track_first_visit = Flag()
+    business_hours = Flag(
         metadata={"description": "Clocks pause outside the brand's business hours"}
     )
 
@@ -107,16 +107,31 @@ def _hours(value: dict[str, Any]) -> None:
                 raise ma.ValidationError(f"Periods on weekday {day} overlap.")
 
 
+def _periods() -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.List(ma.fields.String(validate=_HHMM), validate=ma.validate.Length(equal=2)),
+        metadata={"example": [["09:00", "18:00"]]},
+    )
+
+
+class WeekHoursSchema(ma.Schema.from_dict({str(day): _periods() for day in range(1, 8)})):  # type: ignore[misc]
+    """Working periods by ISO weekday, "1" (Monday) … "7" (Sunday); other keys are refused."""
+
+    error_messages = {"unknown": "Not an ISO weekday; use 1 (Monday) … 7 (Sunday)."}
+
+
 class CalendarSchema(ma.Schema):
     timezone = TimeZone(required=True)
-    hours = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.List(
-            ma.fields.List(ma.fields.String(validate=_HHMM), validate=ma.validate.Length(equal=2))
-        ),
+    hours = ma.fields.Nested(
+        WeekHoursSchema,
         required=True,
         validate=_hours,
-        metadata={"example": {"1": [["09:00", "18:00"]], "6": [["10:00", "16:00"]]}},
+        metadata={
+            "description": "Working periods by ISO weekday (1 = Monday … 7 = Sunday), local "
+            "time; at least one period; each ends after it starts; periods of a day do not "
+            "overlap",
+            "example": {"1": [["09:00", "18:00"]], "6": [["10:00", "16:00"]]},
+        },
     )
     holidays = ma.fields.List(ma.fields.Date(), load_default=list)
 
