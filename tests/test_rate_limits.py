@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -82,7 +83,19 @@ def _gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, so _stop can end its workers too
     )
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Stop a server gracefully; one that has not stopped in 15 s is killed with its workers
+    (under libfaketime a worker can hang in a timed wait as it exits: README "Tests")."""
+    process.terminate()
+    try:
+        process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate(timeout=15)
 
 
 def _wait_until_serving(process: subprocess.Popen[str], base: str) -> None:
@@ -121,9 +134,7 @@ def servers(database_url: str, tmp_path: Path) -> Iterator[tuple[list[str], str]
         yield bases, prefix
     finally:
         for process in processes:
-            process.terminate()
-        for process in processes:
-            process.communicate(timeout=30)
+            _stop(process)
         store = redis.Redis.from_url(REDIS_URL)
         keys = list(store.scan_iter(f"*{prefix}*"))
         if keys:
@@ -162,5 +173,4 @@ def test_gunicorn_serves_one_worker_with_memory_storage(database_url, tmp_path):
     try:
         _wait_until_serving(process, f"http://127.0.0.1:{port}")
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        _stop(process)
