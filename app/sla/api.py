@@ -10,10 +10,12 @@ from app.auth.decorators import current_principal, require_role
 from app.auth.enums import Role
 from app.auth.scoping import get_visible
 from app.db import transaction, utcnow
+from app.jobs import orders
 from app.jobs import service as jobs
 from app.network.models import Brand
 from app.pagination import page_schema, paginate
 from app.sla import alerts, blp, policies
+from app.sla import orders as order_sla
 from app.sla import service as sla
 from app.sla.metrics import job_clocks
 from app.sla.schemas import (
@@ -25,6 +27,7 @@ from app.sla.schemas import (
     ExportArgsSchema,
     FlaggedArgsSchema,
     FlaggedJobSchema,
+    OrderSlaSchema,
     PolicyCreateSchema,
     PolicyFieldsSchema,
     PolicySchema,
@@ -151,6 +154,15 @@ def clocks(job_id: int) -> Any:
     """The job's SLA clocks: target, deadline, when kept, elapsed, state."""
     job = jobs.get_job(current_principal(), job_id)
     return job_clocks(job.id, utcnow())
+
+
+@blp.route("/orders/<int:order_id>/sla", methods=["GET"])
+@require_role(*READERS)
+@blp.response(200, OrderSlaSchema)
+def order_clocks(order_id: int) -> Any:
+    """The order's SLA, from its visits: the first visit's assign, contact and schedule
+    clocks, the last visit's completion, the worst arrival and first-visit result."""
+    return order_sla.order_clocks(orders.get_order(current_principal(), order_id), utcnow())
 
 
 @blp.route("/brands/<int:brand_id>/sla-alerts", methods=["GET"])

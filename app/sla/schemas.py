@@ -222,6 +222,33 @@ class ClockSchema(ma.Schema):
     elapsed_minutes = ma.fields.Integer(required=True)
 
 
+class OrderClockSchema(ClockSchema):
+    job_id = ma.fields.Integer(
+        required=True, metadata={"description": "The visit whose clock decides the order's"}
+    )
+
+
+class VisitClocksSchema(ma.Schema):
+    job_id = ma.fields.Integer(required=True)
+    sequence = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    status = ma.fields.String(required=True)
+    clocks = ma.fields.List(ma.fields.Nested(ClockSchema), required=True)
+
+
+class OrderSlaSchema(ma.Schema):
+    order_id = ma.fields.Integer(required=True)
+    clocks = ma.fields.List(
+        ma.fields.Nested(OrderClockSchema),
+        required=True,
+        metadata={
+            "description": "assign, contact, schedule from the first visit; complete from the "
+            "last; arrival and first_visit the worst of every visit"
+        },
+    )
+    visits = ma.fields.List(ma.fields.Nested(VisitClocksSchema), required=True)
+
+
 class FlaggedArgsSchema(SummaryArgsSchema, PageArgsSchema):
     state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(["at_risk", "breached"]))
 

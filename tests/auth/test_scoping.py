@@ -78,6 +78,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/sla/jobs", {ADMIN, BRAND, DEALER}),
     ("GET", "/api/v1/sla/export.csv", {ADMIN, BRAND, DEALER}),
     ("GET", "/api/v1/jobs/{job}/sla", {ADMIN, BRAND, DEALER}),
+    ("GET", "/api/v1/orders/{order}/sla", {ADMIN, BRAND, DEALER}),
     ("POST", "/api/v1/installers/{installer}/invite", {ADMIN, DEALER}),
     ("GET", "/api/v1/installers/{installer}/devices", {ADMIN, DEALER}),
     ("POST", "/api/v1/installers/{installer}/devices/{device}/revoke", {ADMIN, DEALER}),

@@ -346,3 +346,34 @@ def test_order_intake_is_idempotent(metro, as_key):
     assert second.headers["Idempotent-Replayed"] == "true"
     assert first.json["id"] == second.json["id"]
     assert api.get("/api/v1/jobs").json["total"] == 2
+
+
+def test_the_order_sla_comes_from_its_visits(metro, as_key, app, admin):
+    from tests.sla.conftest import POLICY
+
+    api = as_key(metro.brand_key)
+    assert (
+        admin.post(f"/api/v1/brands/{metro.brand.id}/sla-policies", json=POLICY).status_code == 201
+    )
+    order = push(metro, as_key)
+    delivery, install = order["visits"]
+    as_key(metro.dealer_key).post(f"/api/v1/orders/{order['id']}/goods-received")
+    assert (
+        book(
+            api, delivery["id"], windows(api, delivery["id"]).json["windows"][5]["start"]
+        ).status_code
+        == 201
+    )
+    found = api.get(f"/api/v1/orders/{order['id']}/sla")
+    assert found.status_code == 200, found.json
+    by_sla = {c["sla"]: c for c in found.json["clocks"]}
+    # Scheduled when the first visit (the delivery) is; completed when the last (the install) is.
+    assert by_sla["schedule"]["job_id"] == delivery["id"]
+    assert by_sla["schedule"]["state"] == "met"
+    assert by_sla["complete"]["job_id"] == install["id"]
+    assert by_sla["complete"]["state"] in ("ok", "at_risk", "breached")
+    assert [v["job_id"] for v in found.json["visits"]] == [delivery["id"], install["id"]]
+    install_clocks = {c["sla"]: c["state"] for c in found.json["visits"][1]["clocks"]}
+    assert install_clocks["schedule"] != "met"  # the install itself is not booked yet
+    other = Metro(app)
+    assert as_key(other.brand_key).get(f"/api/v1/orders/{order['id']}/sla").status_code == 404
