@@ -26,6 +26,15 @@ from config import TestConfig
 from tests import factories
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Cancel leftover timers (the rate limiter's memory storage expires keys on a
+    threading.Timer). Under libfaketime (the shifted-clock runs, README "Tests") a timed wait
+    never ends, so a live timer would keep the process from exiting."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
+
+
 def _postgres_database(url: str) -> Iterator[str]:
     """Create a throwaway database next to TEST_DATABASE_URL so parallel runs never collide."""
     base = make_url(url)
