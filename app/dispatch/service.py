@@ -282,7 +282,27 @@ def assign(job: Job, actor: Actor, dealer_id: int | None = None) -> Job:
             fields={"dealer_id": ["not eligible"]},
         )
     _assign_to(job, chosen, found, actor, "manual")
+    _assign_waiting_visits(job, actor)
     return job
+
+
+def _assign_waiting_visits(job: Job, actor: Actor) -> None:
+    """The order's other visits still waiting for a dealer follow the one just assigned, where
+    that dealer may serve them (a brand assigning by hand assigns the order once)."""
+    waiting = db.session.scalars(
+        select(Job)
+        .where(
+            Job.order_id == job.order_id,
+            Job.id != job.id,
+            Job.status == str(JobStatus.CREATED),
+        )
+        .order_by(Job.sequence)
+    ).all()
+    for visit in waiting:
+        found = match(visit)
+        same = next((c for c in found.candidates if c.dealer_id == job.dealer_id), None)
+        if same is not None:
+            _assign_to(visit, same, found, actor, "order")
 
 
 def decline(job: Job, actor: Actor, reason: str) -> Job:

@@ -377,3 +377,24 @@ def test_the_order_sla_comes_from_its_visits(metro, as_key, app, admin):
     assert install_clocks["schedule"] != "met"  # the install itself is not booked yet
     other = Metro(app)
     assert as_key(other.brand_key).get(f"/api/v1/orders/{order['id']}/sla").status_code == 404
+
+
+def test_a_brand_assigning_by_hand_assigns_the_whole_order(app, as_key, clock):
+    clock.set(NOW)
+    metro = Metro(app, assignment_mode="manual")
+    api = as_key(metro.brand_key)
+    order = push(metro, as_key)
+    assert {v["status"] for v in order["visits"]} == {"created"}
+    delivery, install = order["visits"]
+    assigned = api.post(
+        f"/api/v1/jobs/{delivery['id']}/assign", json={"dealer_id": metro.dealer.id}
+    )
+    assert assigned.status_code == 200, assigned.json
+    follower = api.get(f"/api/v1/jobs/{install['id']}").json
+    assert (follower["status"], follower["dealer_id"]) == ("assigned", metro.dealer.id)
+    how = [
+        e["payload"].get("how")
+        for e in api.get(f"/api/v1/jobs/{install['id']}/events").json
+        if e["type"] == "assigned"
+    ]
+    assert how == ["order"]
