@@ -21,6 +21,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "booked": "已预约",
         "no_windows": "暂时没有可预约的时间，请稍后再试或致电服务商。",
         "no_dealer": "我们正在为您安排服务商，安排好后会短信通知您。",
+        "visit_of": "第 {n} 次上门，共 {total} 次",
         "waiting_goods": "您的商品还未到达服务商仓库。到货后我们会短信通知您选择上门时间。",
         "waiting_prior": "请先预约前一次上门（如送货），之后即可选择本次上门时间。",
         "goods_expected": "商品预计{on}到达服务商，可选{first}起的时间。",
@@ -75,6 +76,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "booked": "Booked",
         "no_windows": "No times are free right now. Please try later or call the provider.",
         "no_dealer": "We are finding a provider for you and will text you when it is arranged.",
+        "visit_of": "visit {n} of {total}",
         "waiting_goods": "Your goods have not reached the provider yet. We will text you to "
         "choose a time as soon as they arrive.",
         "waiting_prior": "Please book the earlier visit (such as the delivery) first; then you "

@@ -41,6 +41,7 @@ def test_invitations_wait_for_goods_and_for_the_delivery(metro, as_key, app, cli
     token = _token(app, delivery["id"])
     page = client.get(f"/b/{token}").get_data(as_text=True)
     assert "还未到达服务商仓库" in page
+    assert "送货" in page and "第 1 次上门，共 2 次" in page
 
     api.patch(f"/api/v1/orders/{order['id']}/goods", json={"goods_expected_on": "2026-12-03"})
     (invited,) = outbox(app, delivery["id"], "invitation")
