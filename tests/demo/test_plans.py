@@ -1,6 +1,7 @@
 """The demo has day plans for today and tomorrow, made by the real planner."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -13,7 +14,11 @@ from app.scheduling.models import Booking
 from app.scheduling.windows import local_today
 
 
-def test_seed_plans_every_booked_dealer_day_of_today_and_tomorrow(app, as_key, client):
+def test_seed_plans_every_booked_dealer_day_of_today_and_tomorrow(app, as_key, client, clock):
+    # Loaded at 10:00 in Shanghai on today's date: today's visits are still ahead, so its
+    # plan has jobs to route (at 23:50 every window of today is behind, and none would be).
+    zone = ZoneInfo("Asia/Shanghai")
+    clock.set(datetime.combine(datetime.now(UTC).astimezone(zone).date(), time(10), zone))
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     assert "planning today and tomorrow" in result.output
