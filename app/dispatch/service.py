@@ -245,17 +245,14 @@ def assign_on_intake(job: Job) -> None:
     """Assign automatically when the brand asked for it. A later visit of an order goes to
     the dealer of its earlier visits while that dealer may serve it: one dealer keeps the
     order's thread (deliver, then install, then after-sales)."""
-    earlier = db.session.scalars(
+    earlier = db.session.scalar(
         select(Job.dealer_id)
         .where(Job.order_id == job.order_id, Job.id != job.id, Job.dealer_id.is_not(None))
         .order_by(Job.sequence)
-    ).all()
-    if earlier:
-        found = match(job)
-        same = next((c for c in found.candidates if c.dealer_id == earlier[0]), None)
-        if same is not None:
-            _assign_to(job, same, found, SYSTEM, "order")
-            return
+        .limit(1)
+    )
+    if earlier is not None and _follow_dealer(job, earlier, SYSTEM):
+        return
     if _automatic(job):
         auto_assign(job)
 
@@ -298,11 +295,18 @@ def _assign_waiting_visits(job: Job, actor: Actor) -> None:
         )
         .order_by(Job.sequence)
     ).all()
+    assert job.dealer_id is not None
     for visit in waiting:
-        found = match(visit)
-        same = next((c for c in found.candidates if c.dealer_id == job.dealer_id), None)
-        if same is not None:
-            _assign_to(visit, same, found, actor, "order")
+        _follow_dealer(visit, job.dealer_id, actor)
+
+
+def _follow_dealer(visit: Job, dealer_id: int, actor: Actor) -> bool:
+    """Give a visit to the dealer of its order's other visits, if that dealer may serve it."""
+    found = match(visit)
+    same = next((c for c in found.candidates if c.dealer_id == dealer_id), None)
+    if same is not None:
+        _assign_to(visit, same, found, actor, "order")
+    return same is not None
 
 
 def decline(job: Job, actor: Actor, reason: str) -> Job:

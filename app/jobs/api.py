@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response
 
 from app.auth.decorators import current_principal, require_role
 from app.auth.enums import Role
 from app.db import transaction
 from app.jobs import blp
 from app.jobs import service as jobs
-from app.jobs.idempotency import check_key, run_once
+from app.jobs.idempotency import IDEMPOTENCY_KEY_DOC, intake_response
 from app.jobs.schemas import (
     CancelSchema,
     JobCreateSchema,
@@ -29,34 +29,17 @@ ANY_TENANT = (Role.ADMIN, Role.BRAND, Role.DEALER)
 @require_role(Role.BRAND)
 @blp.arguments(JobCreateSchema)
 @blp.response(201, JobSchema)
-@blp.doc(
-    parameters=[
-        {
-            "in": "header",
-            "name": "Idempotency-Key",
-            "required": False,
-            "schema": {"type": "string", "maxLength": 255},
-            "description": "Retry-safe key: the same key and body replay the first response",
-        }
-    ]
-)
+@blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
 def create_job(args: dict[str, Any]) -> Response:
     """Push an order as a job (idempotent with Idempotency-Key; external_id unique per brand)."""
     principal = current_principal()
     assert principal.brand_id is not None
     brand_id = principal.brand_id
-    outcome = run_once(
-        brand_id=brand_id,
-        key=check_key(request.headers.get("Idempotency-Key")),
-        payload=request.get_json(),
-        perform=lambda: JobSchema().dump(jobs.create_job(brand_id, args, principal.actor)),
+    return intake_response(
+        brand_id,
+        lambda: JobSchema().dump(jobs.create_job(brand_id, args, principal.actor)),
+        "/api/v1/jobs",
     )
-    response = jsonify(outcome.body)
-    response.status_code = outcome.status
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/jobs/{outcome.body['id']}"
-    return response
 
 
 @blp.route("/jobs", methods=["GET"])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, jsonify, request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +19,14 @@ from app.extensions import db
 from app.jobs.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
+# The header as the OpenAPI document states it, for every intake endpoint.
+IDEMPOTENCY_KEY_DOC = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": "Retry-safe key: the same key and body replay the first response",
+}
 
 
 @dataclass(frozen=True)
@@ -118,3 +126,22 @@ def purge_expired() -> int:
         delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - ttl)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def intake_response(
+    brand_id: int, perform: Callable[[], dict[str, Any]], location: str
+) -> Response:
+    """Run a brand's intake once per Idempotency-Key and answer it: the first response, or
+    its replay (`Idempotent-Replayed: true`), with `Location` at `location` + the new id."""
+    outcome = run_once(
+        brand_id=brand_id,
+        key=check_key(request.headers.get("Idempotency-Key")),
+        payload=request.get_json(),
+        perform=perform,
+    )
+    response = jsonify(outcome.body)
+    response.status_code = outcome.status
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Location"] = f"{location}/{outcome.body['id']}"
+    return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response
 
 from app.auth.decorators import current_principal, require_role
 from app.auth.enums import Role
@@ -14,7 +14,7 @@ from app.db import transaction
 from app.jobs import blp
 from app.jobs import orders as order_rules
 from app.jobs.enums import OrderStatus
-from app.jobs.idempotency import check_key, run_once
+from app.jobs.idempotency import IDEMPOTENCY_KEY_DOC, intake_response
 from app.jobs.models import Order
 from app.jobs.order_schemas import (
     GoodsExpectedSchema,
@@ -26,13 +26,6 @@ from app.jobs.order_schemas import (
 from app.pagination import page_schema, paginate
 
 ANY_TENANT = (Role.ADMIN, Role.BRAND, Role.DEALER)
-IDEMPOTENCY_KEY = {
-    "in": "header",
-    "name": "Idempotency-Key",
-    "required": False,
-    "schema": {"type": "string", "maxLength": 255},
-    "description": "Retry-safe key: the same key and body replay the first response",
-}
 
 
 def order_out(order: Order, principal: Principal) -> dict[str, Any]:
@@ -40,15 +33,15 @@ def order_out(order: Order, principal: Principal) -> dict[str, Any]:
     visits = order.visits
     if principal.role is Role.DEALER:
         visits = [v for v in visits if v.dealer_id == principal.dealer_id]
-    status = order_rules.goods_status(order)
-    waiting = order_rules.order_status(order) is OrderStatus.WAITING_FOR_GOODS
+    status = order_rules.order_status(order)
+    waiting = status is OrderStatus.WAITING_FOR_GOODS
     return {
         "id": order.id,
         "brand_id": order.brand_id,
         "external_id": order.external_id,
-        "status": str(order_rules.order_status(order)),
+        "status": str(status),
         "goods": {
-            "status": str(status),
+            "status": str(order_rules.goods_status(order)),
             "expected_on": order.goods_expected_on,
             "received_at": order.goods_received_at,
             "waiting_since": order.created_at if waiting else None,
@@ -62,7 +55,7 @@ def order_out(order: Order, principal: Principal) -> dict[str, Any]:
 @require_role(Role.BRAND)
 @blp.arguments(OrderCreateSchema)
 @blp.response(201, OrderSchema)
-@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
 def create_order(args: dict[str, Any]) -> Response:
     """Push an order with its visits (delivery, install, …) and their dependencies."""
     principal = current_principal()
@@ -73,18 +66,7 @@ def create_order(args: dict[str, Any]) -> Response:
         order = order_rules.create_order(brand_id, args, principal.actor)
         return OrderSchema().dump(order_out(order, principal))
 
-    outcome = run_once(
-        brand_id=brand_id,
-        key=check_key(request.headers.get("Idempotency-Key")),
-        payload=request.get_json(),
-        perform=perform,
-    )
-    response = jsonify(outcome.body)
-    response.status_code = outcome.status
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = f"/api/v1/orders/{outcome.body['id']}"
-    return response
+    return intake_response(brand_id, perform, "/api/v1/orders")
 
 
 @blp.route("/orders", methods=["GET"])

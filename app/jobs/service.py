@@ -16,7 +16,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.geo.geocoding import geocode_address
 from app.jobs.enums import JobStatus
-from app.jobs.models import Feedback, Job, JobEvent
+from app.jobs.models import Feedback, Job, JobEvent, Order
 from app.jobs.signals import job_cancelled, job_cancelling, job_created, job_event, job_relocated
 from app.network.service import check_skills
 
@@ -157,25 +157,24 @@ def create_job(brand_id: int, fields: dict[str, Any], actor: Actor) -> Job:
 
 def check_free(brand_id: int, external_id: str) -> None:
     """Refuse (409) an order id the brand already used, for an order or for a visit."""
-    from app.jobs.models import Order
-
     existing = find_by_external_id(brand_id, external_id)
     order = db.session.scalar(
         select(Order).where(Order.brand_id == brand_id, Order.external_id == external_id)
     )
-    if existing is not None or order is not None:
-        ids: dict[str, Any] = {}
-        if existing is not None:
-            ids["job_id"] = existing.id
-        if order is not None:
-            ids["order_id"] = order.id
-        what = f"job {existing.id}" if existing is not None else f"order {order.id}"  # type: ignore[union-attr]
-        raise Conflict(
-            f"external_id {external_id!r} is already {what}.",
-            code="duplicate_external_id",
-            fields={"external_id": ["already used"]},
-            **ids,
-        )
+    if existing is None and order is None:
+        return
+    ids: dict[str, Any] = {}
+    if existing is not None:
+        ids["job_id"] = existing.id
+    if order is not None:
+        ids["order_id"] = order.id
+    what = f"job {existing.id}" if existing is not None else f"order {ids['order_id']}"
+    raise Conflict(
+        f"external_id {external_id!r} is already {what}.",
+        code="duplicate_external_id",
+        fields={"external_id": ["already used"]},
+        **ids,
+    )
 
 
 def new_visit(order: Any, fields: dict[str, Any], actor: Actor) -> Job:
