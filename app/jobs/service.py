@@ -156,19 +156,25 @@ def create_job(brand_id: int, fields: dict[str, Any], actor: Actor) -> Job:
 
 
 def check_free(brand_id: int, external_id: str) -> None:
-    """Refuse (409) an order id the brand already used, for an order or for a visit."""
-    existing = find_by_external_id(brand_id, external_id)
+    """Refuse (409) an order id the brand already used, for an order or for a visit.
+
+    The order is looked up first and its first visit read after it: an order and its visits
+    commit together, so a concurrent intake seen by the first query is whole in the second
+    (under READ COMMITTED, looking for the job first could miss it and then see its order).
+    """
     order = db.session.scalar(
         select(Order).where(Order.brand_id == brand_id, Order.external_id == external_id)
     )
-    if existing is None and order is None:
-        return
-    ids: dict[str, Any] = {}
-    if existing is not None:
-        ids["job_id"] = existing.id
     if order is not None:
-        ids["order_id"] = order.id
-    what = f"job {existing.id}" if existing is not None else f"order {ids['order_id']}"
+        first = db.session.scalar(
+            select(Job.id).where(Job.order_id == order.id).order_by(Job.sequence).limit(1)
+        )
+        ids: dict[str, Any] = {"order_id": order.id, **({"job_id": first} if first else {})}
+        what = f"order {order.id}"
+    elif (existing := find_by_external_id(brand_id, external_id)) is not None:
+        ids, what = {"job_id": existing.id, "order_id": existing.order_id}, f"job {existing.id}"
+    else:
+        return
     raise Conflict(
         f"external_id {external_id!r} is already {what}.",
         code="duplicate_external_id",
