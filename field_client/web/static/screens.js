@@ -108,11 +108,16 @@ export function routeScreen(which) {
 
 // Goods received at the warehouse: the order code scanned (where the browser reads barcodes
 // and QR codes) or typed. Online only: the dealer's customers are texted at once.
-// The last answer stays on the screen when it is drawn again (a sync round redraws it).
-const goodsAnswer = { text: "", bad: false };
+// What was typed and the last answer stay on the screen when it is drawn again (a sync
+// round redraws it, possibly between typing the code and pressing the button).
+const goodsAnswer = { code: "", text: "", bad: false };
 
 function goodsForm() {
   const input = h("input", { type: "text", name: "code", autocomplete: "off", enterkeyhint: "done", placeholder: "OAK-1001", "aria-label": t("goods_code") });
+  input.value = goodsAnswer.code;
+  input.addEventListener("input", () => {
+    goodsAnswer.code = input.value;
+  });
   const result = h("p", { class: goodsAnswer.bad ? "hint bad" : "hint", role: "status" }, goodsAnswer.text);
   const show = (text, bad) => {
     Object.assign(goodsAnswer, { text, bad });
@@ -129,7 +134,8 @@ function goodsForm() {
       const done = await field.goodsReceived(code);
       const items = done.items.map((item) => `${item.name} ×${item.quantity}`).join("、");
       show(done.already ? t("goods_already", { order: done.external_id }) : t("goods_done", { order: done.external_id, who: done.consumer_name, items }), false);
-      input.value = "";
+      goodsAnswer.code = "";
+      for (const typed of document.querySelectorAll("form.goods input[name=code]")) typed.value = "";
     } catch (error) {
       if (error instanceof Offline) show(t("goods_offline"), true);
       else if (error instanceof ApiError) show(refusal(error), true);
@@ -154,7 +160,7 @@ function scanButton(input, result) {
     if (!file) return;
     const found = await new window.BarcodeDetector().detect(await createImageBitmap(file)).catch(() => []);
     camera.value = "";
-    if (found.length) input.value = found[0].rawValue.trim();
+    if (found.length) input.value = goodsAnswer.code = found[0].rawValue.trim();
     else {
       result.textContent = t("goods_no_code");
       result.className = "hint bad";
